@@ -1,0 +1,3 @@
+from dvcoord.cli import main
+
+raise SystemExit(main())

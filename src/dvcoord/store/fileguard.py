@@ -1,0 +1,182 @@
+"""Looking at a file before trusting it as a dvcoord database.
+
+:func:`inspect_file` reads only the 100-byte SQLite header and, read-only, the ``meta``
+and ``alembic_version`` tables; it never writes, never runs a migration, and turns every
+problem into one clear sentence (a :class:`~dvcoord.errors.DvcoordError`).
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+
+from dvcoord.errors import (
+    DamagedFileError,
+    DvcoordError,
+    FileInUseError,
+    NewerVersionError,
+    NotADvcoordFile,
+)
+from dvcoord.store.engine import APPLICATION_ID, raw_connect
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+
+_OTHER_FORMATS = [
+    (b"PK\x03\x04", "a Word, Excel or zip file"),
+    (b"\xd0\xcf\x11\xe0", "an old-style Office document"),
+    (b"%PDF", "a PDF document"),
+    (b"DVCX", "an encrypted dvcoord bundle (use Merge a received file… to open it)"),
+]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    path: Path
+    size: int
+    database_id: str
+    display_name: str
+    revision: str | None
+
+
+def describe_path(path: Path) -> str:
+    return f"'{path}'"
+
+
+def check_header(path: Path) -> int:
+    """Raise unless ``path`` is a readable file with a dvcoord SQLite header.
+
+    Returns the file size.
+    """
+    name = describe_path(path)
+    if not path.exists():
+        raise DvcoordError(f"There is no file at {name}.")
+    if path.is_dir():
+        raise DvcoordError(f"{name} is a folder, not a dvcoord database file.")
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            header = fh.read(100)
+    except PermissionError:
+        raise DvcoordError(f"dvcoord is not allowed to read {name}.") from None
+    except OSError as exc:
+        raise DvcoordError(f"{name} cannot be read: {exc.strerror or exc}.") from None
+    if size == 0:
+        raise NotADvcoordFile(f"{name} is empty (0 bytes): it is not a dvcoord database.")
+    if not header.startswith(SQLITE_MAGIC):
+        for magic, what in _OTHER_FORMATS:
+            if header.startswith(magic):
+                raise NotADvcoordFile(f"{name} is {what}, not a dvcoord database.")
+        raise NotADvcoordFile(f"{name} is not a dvcoord database (it is not a SQLite file).")
+    if len(header) < 100:
+        raise DamagedFileError(f"{name} is damaged: the file is cut short.")
+    (app_id,) = struct.unpack(">I", header[68:72])
+    if app_id != APPLICATION_ID:
+        raise NotADvcoordFile(
+            f"{name} is a database of another application, not a dvcoord database."
+        )
+    (page_size,) = struct.unpack(">H", header[16:18])
+    page_size = 65536 if page_size == 1 else page_size
+    if page_size < 512 or page_size & (page_size - 1):
+        raise DamagedFileError(f"{name} is damaged: its header gives an impossible page size.")
+    return size
+
+
+def _sqlite_problem(name: str, exc: sqlite3.Error) -> DvcoordError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return FileInUseError(
+            f"{name} is in use by another program; close it there and try again."
+        )
+    if "malformed" in text or "corrupt" in text or "not a database" in text:
+        return DamagedFileError(f"{name} is damaged and cannot be opened ({exc}).")
+    if "unable to open" in text:
+        return DvcoordError(f"{name} cannot be opened: {exc}.")
+    return DamagedFileError(f"{name} cannot be read as a database ({exc}).")
+
+
+def inspect_file(path: Path, *, known_revisions: set[str], quick_check: bool = True) -> FileFacts:
+    """Check a file read-only and return what it says about itself.
+
+    Raises :class:`NotADvcoordFile`, :class:`DamagedFileError`, :class:`FileInUseError`
+    or :class:`NewerVersionError`; never writes to the file.
+    """
+    path = Path(path)
+    name = describe_path(path)
+    size = check_header(path)
+    try:
+        conn = raw_connect(path, readonly=True, untrusted=True, timeout=1.5)
+    except sqlite3.Error as exc:
+        raise _sqlite_problem(name, exc) from None
+    try:
+        cur = conn.cursor()
+        if quick_check:
+            rows = cur.execute("PRAGMA quick_check(20)").fetchall()
+            problems = [r[0] for r in rows if r[0] != "ok"]
+            if problems:
+                raise DamagedFileError(
+                    f"{name} is damaged: SQLite's check reports {len(problems)} "
+                    f"problem(s), first: {problems[0]}."
+                )
+        tables = {
+            r[0]
+            for r in cur.execute("SELECT name FROM sqlite_schema WHERE type='table'").fetchall()
+        }
+        if "meta" not in tables:
+            raise NotADvcoordFile(f"{name} has no dvcoord settings table: it is not a dvcoord database.")
+        meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
+        if meta.get("application") != "dvcoord":
+            raise NotADvcoordFile(f"{name} is not a dvcoord database.")
+        revision = None
+        if "alembic_version" in tables:
+            row = cur.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        if revision is not None and revision not in known_revisions:
+            raise NewerVersionError(
+                f"{name} was saved by a newer version of dvcoord (schema {revision}); "
+                "install the newer dvcoord to open it. The file has not been changed."
+            )
+        return FileFacts(
+            path=path,
+            size=size,
+            database_id=meta.get("database_id", ""),
+            display_name=meta.get("display_name", path.stem),
+            revision=revision,
+        )
+    except sqlite3.Error as exc:
+        raise _sqlite_problem(name, exc) from None
+    finally:
+        conn.close()
+
+
+def check_writable(path: Path) -> None:
+    """Raise unless the file and its folder can be written (the journal lives beside it)."""
+    name = describe_path(path)
+    if not os.access(path, os.W_OK):
+        raise DvcoordError(
+            f"{name} is read-only. Save a copy somewhere you can write to, or ask IT to "
+            "allow changes to it."
+        )
+    if not os.access(path.parent, os.W_OK):
+        raise DvcoordError(
+            f"The folder of {name} is read-only, so dvcoord cannot save changes safely. "
+            "Copy the file to a folder of your own."
+        )
+
+
+def check_not_locked(path: Path) -> None:
+    """Raise :class:`FileInUseError` if another process holds a write lock."""
+    name = describe_path(path)
+    try:
+        conn = raw_connect(path, readonly=False, timeout=1.0)
+    except sqlite3.Error as exc:
+        raise _sqlite_problem(name, exc) from None
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        raise _sqlite_problem(name, exc) from None
+    finally:
+        conn.close()
