@@ -1,6 +1,7 @@
 """Developer tool: write a new Alembic revision by comparing the models with the head.
 
-    python tools/new_migration.py "add training tables" --rev 0004_training
+    python tools/new_migration.py "add training tables" --rev 0004_training \
+        --tables course,trainer,session
 
 Builds a scratch database at the current head (by running every migration from an
 empty file), autogenerates the difference against ``dvcoord.store.schema``, and writes
@@ -27,6 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("message")
     parser.add_argument("--rev", required=True, help="revision id, e.g. 0004_training")
+    parser.add_argument(
+        "--tables", default="", help="comma-separated tables to include (others' are ignored)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "scratch.sqlite"
@@ -37,8 +41,11 @@ def main() -> None:
         with engine.begin() as c:
             command.upgrade(migrate.alembic_config(c), "head")
         with engine.begin() as c:
+            cfg = migrate.alembic_config(c)
+            if args.tables:
+                cfg.attributes["only_tables"] = {t.strip() for t in args.tables.split(",")}
             command.revision(
-                migrate.alembic_config(c), message=args.message, autogenerate=True,
+                cfg, message=args.message, autogenerate=True,
                 rev_id=args.rev,
             )
         engine.dispose()

@@ -26,8 +26,20 @@ def render_item(type_: str, obj: object, autogen_context) -> str | bool:  # noqa
     return False
 
 
+only_tables = config.attributes.get("only_tables")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    """With ``only_tables`` (tools/new_migration.py --tables), autogenerate just those."""
+    if not only_tables:
+        return True
+    table = name if type_ == "table" else getattr(getattr(obj, "table", None), "name", None)
+    return table in only_tables
+
+
 context.configure(
     connection=connection,
+    include_object=include_object,
     target_metadata=metadata,
     render_as_batch=True,
     compare_type=False,

@@ -1,0 +1,87 @@
+"""Report kinds: the names the CLI (``dvcoord report KIND``) and the GUI's Export report
+dialog offer.  Each report module registers its kinds with :func:`register`; every module
+of :mod:`dvcoord.reports` is imported by :func:`kinds`, so a new area adds a module and
+nothing else.
+
+A kind's ``build(db, request)`` builds the plain report model through the services and
+renders it with :mod:`dvcoord.reports.layout`, writing ``request.out`` atomically.  The
+GUI and the CLI call the same ``build``, so they produce identical files.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dvcoord.store import Database
+
+
+@dataclass
+class ReportRequest:
+    out: Path
+    marking: str | None = None  # None: the kind's default (or the database's)
+    redact: bool = False  # leave out case references
+    plan: str | None = None  # plan reference or title
+    date_from: date | None = None
+    date_to: date | None = None
+    agency: str | None = None
+    officer: str = ""
+    show_locations: bool = False  # sanctuary: print locations only when asked
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    name: str  # CLI name, e.g. "action-plan"
+    title: str  # shown in the GUI
+    area: str  # "Action plans", "Training", ...
+    build: Callable[[Database, ReportRequest], Path]
+    needs_plan: bool = False
+    uses_period: bool = False
+    uses_agency: bool = False
+    #: Can show case data: defaults to OFFICIAL-SENSITIVE.
+    shows_case_data: bool = False
+    description: str = ""
+
+    def default_marking(self, db: Database) -> str:
+        return "OFFICIAL-SENSITIVE" if self.shows_case_data else db.default_marking
+
+
+_REGISTRY: dict[str, ReportKind] = {}
+_loaded = False
+
+
+def register(kind: ReportKind) -> ReportKind:
+    if kind.name in _REGISTRY and _REGISTRY[kind.name] is not kind:
+        raise ValueError(f"report kind {kind.name!r} registered twice")
+    _REGISTRY[kind.name] = kind
+    return kind
+
+
+def kinds() -> dict[str, ReportKind]:
+    """Every registered report kind, by name (imports every report module once)."""
+    global _loaded
+    if not _loaded:
+        import dvcoord.reports as pkg
+
+        for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda i: i.name):
+            importlib.import_module(f"dvcoord.reports.{info.name}")
+        _loaded = True
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> ReportKind:
+    from dvcoord.errors import DvcoordError
+
+    found = kinds()
+    if name not in found:
+        raise DvcoordError(
+            f"There is no report kind '{name}'. Choose one of: {', '.join(sorted(found))}."
+        )
+    return found[name]
