@@ -109,9 +109,7 @@ class Loan(SharedMixin, Base):
     )
 
     alarm_id: Mapped[str] = mapped_column(ForeignKey("alarm.id"))
-    agency_id: Mapped[str | None] = mapped_column(
-        ForeignKey("agency.id"), default=None, index=True
-    )
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"), default=None, index=True)
     officer: Mapped[str] = mapped_column(String(200), default="")
     case_reference: Mapped[str] = mapped_column(String(60))
     marac: Mapped[bool] = mapped_column(Boolean, default=False)
