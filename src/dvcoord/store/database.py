@@ -207,9 +207,14 @@ class Database:
         return self._meta.get(key, default)
 
     def set_meta(self, key: str, value: str) -> None:
+        self.set_metas({key: value})
+
+    def set_metas(self, values: dict[str, str]) -> None:
+        """Write several settings in one transaction (all or none)."""
         with self.transaction() as s:
-            s.merge(core.Meta(key=key, value=value))
-        self._meta[key] = value
+            for key, value in values.items():
+                s.merge(core.Meta(key=key, value=value))
+        self._meta.update(values)
 
     @property
     def display_name(self) -> str:
