@@ -3,10 +3,19 @@
 :func:`inspect_file` reads only the 100-byte SQLite header and, read-only, the ``meta``
 and ``alembic_version`` tables; it never writes, never runs a migration, and turns every
 problem into one clear sentence (a :class:`~dvcoord.errors.DvcoordError`).
+
+The one exception to "never writes" is SQLite's own crash recovery.  When a program
+stopped in the middle of saving (a crash, a power cut, ``kill -9``), SQLite leaves a
+*hot journal* beside the file holding the pages as they were before the unfinished
+transaction; the file cannot be read until they are put back.  :func:`inspect_file`
+does that through a read-write connection (exactly what any SQLite program does on its
+first read), which returns the file to its last committed state, and then carries on
+read-only.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import struct
@@ -21,6 +30,8 @@ from dvcoord.errors import (
     NotADvcoordFile,
 )
 from dvcoord.store.engine import APPLICATION_ID, raw_connect
+
+log = logging.getLogger(__name__)
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -87,14 +98,59 @@ def check_header(path: Path) -> int:
 def _sqlite_problem(name: str, exc: sqlite3.Error) -> DvcoordError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
-        return FileInUseError(
-            f"{name} is in use by another program; close it there and try again."
-        )
+        return FileInUseError(f"{name} is in use by another program; close it there and try again.")
     if "malformed" in text or "corrupt" in text or "not a database" in text:
         return DamagedFileError(f"{name} is damaged and cannot be opened ({exc}).")
     if "unable to open" in text:
         return DvcoordError(f"{name} cannot be opened: {exc}.")
     return DamagedFileError(f"{name} cannot be read as a database ({exc}).")
+
+
+def _is_hot_journal(exc: sqlite3.Error) -> bool:
+    return getattr(exc, "sqlite_errorname", "") == "SQLITE_READONLY_ROLLBACK"
+
+
+def recover_hot_journal(path: Path) -> None:
+    """Let SQLite undo a transaction that a stopped program left half-written.
+
+    Raises :class:`DvcoordError` when the file or its folder cannot be written, since
+    the recovery needs write access.
+    """
+    name = describe_path(path)
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        raise DvcoordError(
+            f"{name} was left half-saved when a program stopped suddenly, and dvcoord "
+            "needs write access to it and its folder to undo the unfinished change."
+        )
+    try:
+        conn = raw_connect(path, readonly=False, timeout=1.5)
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _sqlite_problem(name, exc) from None
+    log.warning("rolled back an unfinished transaction left in %s", path.name)
+
+
+def connect_readonly(path: Path, *, untrusted: bool = True, timeout: float = 1.5):
+    """A read-only connection that has read the schema, after crash recovery if needed."""
+    name = describe_path(path)
+    for attempt in (1, 2):
+        try:
+            conn = raw_connect(path, readonly=True, untrusted=untrusted, timeout=timeout)
+        except sqlite3.Error as exc:
+            raise _sqlite_problem(name, exc) from None
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+            return conn
+        except sqlite3.Error as exc:
+            conn.close()
+            if _is_hot_journal(exc) and attempt == 1:
+                recover_hot_journal(path)
+                continue
+            raise _sqlite_problem(name, exc) from None
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def inspect_file(path: Path, *, known_revisions: set[str], quick_check: bool = True) -> FileFacts:
@@ -106,10 +162,7 @@ def inspect_file(path: Path, *, known_revisions: set[str], quick_check: bool = T
     path = Path(path)
     name = describe_path(path)
     size = check_header(path)
-    try:
-        conn = raw_connect(path, readonly=True, untrusted=True, timeout=1.5)
-    except sqlite3.Error as exc:
-        raise _sqlite_problem(name, exc) from None
+    conn = connect_readonly(path)
     try:
         cur = conn.cursor()
         if quick_check:
@@ -125,7 +178,9 @@ def inspect_file(path: Path, *, known_revisions: set[str], quick_check: bool = T
             for r in cur.execute("SELECT name FROM sqlite_schema WHERE type='table'").fetchall()
         }
         if "meta" not in tables:
-            raise NotADvcoordFile(f"{name} has no dvcoord settings table: it is not a dvcoord database.")
+            raise NotADvcoordFile(
+                f"{name} has no dvcoord settings table: it is not a dvcoord database."
+            )
         meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("application") != "dvcoord":
             raise NotADvcoordFile(f"{name} is not a dvcoord database.")

@@ -61,9 +61,17 @@ def create_schema(engine: Engine) -> None:
 
 
 def upgrade(engine: Engine, target: str = "head") -> None:
-    """Upgrade an existing database to ``target`` (take a backup first!)."""
+    """Upgrade an existing database to ``target`` (take a backup first!).
+
+    The whole upgrade is one transaction: it is either complete or undone.  Foreign keys
+    are switched off on the migration connection (batch mode rebuilds tables) and checked
+    with ``foreign_key_check`` before the commit.
+    """
     with engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        # PRAGMA foreign_keys is a no-op inside a transaction, and SQLAlchemy would
+        # begin one on the first statement; so set it on the driver connection first.
+        raw = conn.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 command.upgrade(alembic_config(conn), target)
@@ -74,4 +82,4 @@ def upgrade(engine: Engine, target: str = "head") -> None:
                         f"({len(problems)} found); the upgrade was undone."
                     )
         finally:
-            conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+            raw.execute("PRAGMA foreign_keys=ON")

@@ -16,7 +16,6 @@ if connection is None:  # pragma: no cover - only reachable by misuse
     raise RuntimeError("dvcoord migrations run in-process on a given connection")
 
 
-
 def render_item(type_: str, obj: object, autogen_context) -> str | bool:  # noqa: ANN001
     """Render dvcoord's column types as plain SQLAlchemy ones, so revisions stand alone."""
     from dvcoord.store.base import UTCDateTime
