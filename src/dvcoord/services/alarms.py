@@ -1063,7 +1063,7 @@ def return_alarm(
         alarm.storage_location = _text(
             storage_location, 200, "storage_location", "Storage location"
         )
-    text = f"Returned in {condition} condition."
+    text = f"Returned in {condition} condition ({reason})."
     if new_status == "faulty":
         text += " Marked faulty."
     _log(session, alarm, returned_date, "status change", text, by_whom=by_whom, loan=loan)
@@ -1709,22 +1709,7 @@ def device_history(session: Session, alarm_id: str) -> DeviceHistory:
                     loan.case_reference,
                 )
             )
-        if loan.ended_date is not None:
-            if loan.returned_date is not None:
-                text = f"Returned ({loan.return_condition or 'condition not recorded'})"
-                text += f"; {loan.end_reason}." if loan.end_reason else "."
-                events.append(
-                    HistoryEvent(loan.returned_date, "returned", text, loan.case_reference)
-                )
-            else:
-                events.append(
-                    HistoryEvent(
-                        loan.ended_date,
-                        "loan ended",
-                        f"Loan ended: {loan.end_reason or 'not returned'}.",
-                        loan.case_reference,
-                    )
-                )
+    refs = {loan.id: loan.case_reference for loan in loans}
     for entry in log:
         text = entry.details or entry.kind.capitalize()
         if entry.kind == "test":
@@ -1732,8 +1717,16 @@ def device_history(session: Session, alarm_id: str) -> DeviceHistory:
         if entry.cost_pence:
             text += f" Cost £{entry.cost_pence / 100:,.2f}."
         events.append(
-            HistoryEvent(entry.entry_date, entry.kind, text, "", entry.by_whom, entry.result)
+            HistoryEvent(
+                entry.entry_date,
+                entry.kind,
+                text,
+                refs.get(entry.loan_id or "", ""),
+                entry.by_whom,
+                entry.result,
+            )
         )
+    # Same day: purchase, then issue and installation, then the log in the order written.
     order = {"purchased": 0, "issued": 1, "installed": 2}
     events.sort(key=lambda e: (e.on, order.get(e.kind, 5)))
     fallback = alarm.purchase_date or alarm.created_at.date()
