@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from dvcoord.errors import DvcoordError
 from dvcoord.store import fileguard, migrate
-from dvcoord.store.engine import raw_connect
+
+#: Problems SQLite's integrity check is asked to list at most.
+MAX_DETAILS = 50
 
 
 @dataclass
@@ -45,41 +48,68 @@ class CheckReport:
 
 
 def check_database(path: Path) -> CheckReport:
-    """Check a file read-only.  Never raises for a bad file: problems are listed."""
+    """Check a file read-only.  Never raises for a bad file: problems are listed.
+
+    The only write it can cause is SQLite's own crash recovery (see
+    :mod:`dvcoord.store.fileguard`), which returns a file that a stopped program left
+    half-saved to its last committed state.
+    """
     path = Path(path)
     report = CheckReport(path=path, head=migrate.head_revision())
     try:
-        facts = fileguard.inspect_file(path, known_revisions=migrate.known_revisions(),
-                                       quick_check=False)
+        facts = fileguard.inspect_file(
+            path, known_revisions=migrate.known_revisions(), quick_check=False
+        )
+        conn = fileguard.connect_readonly(path)
     except DvcoordError as exc:
         report.problems.append(str(exc))
         return report
     report.display_name = facts.display_name
     report.database_id = facts.database_id
     report.revision = facts.revision
-    conn = raw_connect(path, readonly=True, untrusted=True)
     try:
-        rows = conn.execute("PRAGMA integrity_check(50)").fetchall()
-        bad = [r[0] for r in rows if r[0] != "ok"]
-        report.problems.extend(f"SQLite integrity check: {b}" for b in bad)
-        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
-        if fk:
-            tables = sorted({r[0] for r in fk})
-            report.problems.append(
-                f"{len(fk)} record(s) point to records that do not exist (in {', '.join(tables)})"
-            )
-        if facts.revision is None:
-            report.problems.append("The file has no schema revision stamp.")
-        existing = {
-            r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")
-        }
-        from dvcoord.store.schema import metadata
+        _check_open_file(conn, facts.revision, report)
+    finally:
+        conn.close()
+    return report
 
-        for table in sorted(metadata.tables.values(), key=lambda t: t.name):
-            if table.name not in existing:
-                if facts.revision == report.head:
-                    report.problems.append(f"Table '{table.name}' is missing.")
-                continue
+
+def _check_open_file(conn: sqlite3.Connection, revision: str | None, report: CheckReport) -> None:
+    try:
+        rows = conn.execute(f"PRAGMA integrity_check({MAX_DETAILS})").fetchall()
+    except sqlite3.DatabaseError as exc:
+        report.problems.append(
+            f"The file is damaged: SQLite's integrity check could not finish ({exc})."
+        )
+        return
+    bad = [fileguard.clean_problem(r[0]) for r in rows if r[0] != "ok"]
+    if bad:
+        more = "or more " if len(bad) >= MAX_DETAILS else ""
+        report.problems.append(
+            f"The file is damaged: SQLite's integrity check found {len(bad)} {more}problem(s)."
+        )
+        report.problems.extend(f"SQLite integrity check: {b}" for b in bad[:10])
+    try:
+        fk = conn.execute("PRAGMA foreign_key_check").fetchall()
+    except sqlite3.DatabaseError as exc:
+        report.problems.append(f"Links between records could not be checked ({exc}).")
+        fk = []
+    if fk:
+        tables = sorted({r[0] for r in fk})
+        report.problems.append(
+            f"{len(fk)} record(s) point to records that do not exist (in {', '.join(tables)})."
+        )
+    if revision is None:
+        report.problems.append("The file has no schema revision stamp.")
+    existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+    from dvcoord.store.schema import metadata
+
+    for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+        if table.name not in existing:
+            if revision == report.head:
+                report.problems.append(f"Table '{table.name}' is missing.")
+            continue
+        try:
             live = conn.execute(f'SELECT count(*) FROM "{table.name}"').fetchone()[0]
             deleted = None
             if "deleted_at" in table.c:
@@ -87,9 +117,7 @@ def check_database(path: Path) -> CheckReport:
                     f'SELECT count(*) FROM "{table.name}" WHERE deleted_at IS NOT NULL'
                 ).fetchone()[0]
                 live -= deleted
-            report.counts.append((table.name, live, deleted))
-    except Exception as exc:  # noqa: BLE001 - a damaged file can fail anywhere
-        report.problems.append(f"The file could not be read completely: {exc}")
-    finally:
-        conn.close()
-    return report
+        except sqlite3.DatabaseError as exc:
+            report.problems.append(f"Table '{table.name}' could not be read ({exc}).")
+            continue
+        report.counts.append((table.name, live, deleted))

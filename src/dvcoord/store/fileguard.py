@@ -33,6 +33,9 @@ from dvcoord.store.engine import APPLICATION_ID, raw_connect
 
 log = logging.getLogger(__name__)
 
+#: Seconds to wait for another program's lock before calling the file "in use".
+LOCK_WAIT_S = 1.5
+
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 _OTHER_FORMATS = [
@@ -95,6 +98,12 @@ def check_header(path: Path) -> int:
     return size
 
 
+def clean_problem(text: str) -> str:
+    """One line of SQLite's integrity report, without its header and line breaks."""
+    text = text.replace("*** in database main ***", " ")
+    return " ".join(text.split())
+
+
 def _sqlite_problem(name: str, exc: sqlite3.Error) -> DvcoordError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
@@ -123,7 +132,7 @@ def recover_hot_journal(path: Path) -> None:
             "needs write access to it and its folder to undo the unfinished change."
         )
     try:
-        conn = raw_connect(path, readonly=False, timeout=1.5)
+        conn = raw_connect(path, readonly=False, timeout=LOCK_WAIT_S)
         try:
             conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
         finally:
@@ -133,12 +142,16 @@ def recover_hot_journal(path: Path) -> None:
     log.warning("rolled back an unfinished transaction left in %s", path.name)
 
 
-def connect_readonly(path: Path, *, untrusted: bool = True, timeout: float = 1.5):
+def connect_readonly(
+    path: Path, *, untrusted: bool = True, timeout: float | None = None
+) -> sqlite3.Connection:
     """A read-only connection that has read the schema, after crash recovery if needed."""
     name = describe_path(path)
     for attempt in (1, 2):
         try:
-            conn = raw_connect(path, readonly=True, untrusted=untrusted, timeout=timeout)
+            conn = raw_connect(
+                path, readonly=True, untrusted=untrusted, timeout=timeout or LOCK_WAIT_S
+            )
         except sqlite3.Error as exc:
             raise _sqlite_problem(name, exc) from None
         try:
@@ -167,11 +180,11 @@ def inspect_file(path: Path, *, known_revisions: set[str], quick_check: bool = T
         cur = conn.cursor()
         if quick_check:
             rows = cur.execute("PRAGMA quick_check(20)").fetchall()
-            problems = [r[0] for r in rows if r[0] != "ok"]
+            problems = [clean_problem(r[0]) for r in rows if r[0] != "ok"]
             if problems:
                 raise DamagedFileError(
                     f"{name} is damaged: SQLite's check reports {len(problems)} "
-                    f"problem(s), first: {problems[0]}."
+                    f"problem(s), the first being: {problems[0].rstrip('.')}."
                 )
         tables = {
             r[0]
@@ -225,7 +238,7 @@ def check_not_locked(path: Path) -> None:
     """Raise :class:`FileInUseError` if another process holds a write lock."""
     name = describe_path(path)
     try:
-        conn = raw_connect(path, readonly=False, timeout=1.0)
+        conn = raw_connect(path, readonly=False, timeout=LOCK_WAIT_S)
     except sqlite3.Error as exc:
         raise _sqlite_problem(name, exc) from None
     try:
