@@ -7,6 +7,7 @@ for each of the last thirty days, the newest backup of that day.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import re
@@ -58,12 +59,21 @@ def folder_for(db_path: Path) -> Path:
     return folder
 
 
+def _write_problem(dest: Path, exc: OSError) -> DvcoordError:
+    if exc.errno == errno.ENOSPC:
+        return DvcoordError(f"The disk is full: could not write '{dest}'.")
+    return DvcoordError(f"Could not write '{dest}': {exc.strerror or exc}.")
+
+
 def copy_database(src: Path, dest: Path) -> Path:
     """Write a consistent copy of ``src`` to ``dest`` (via a temporary file and rename)."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".dvcoord-copy-", suffix=".tmp", dir=dest.parent)
-    os.close(fd)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".dvcoord-copy-", suffix=".tmp", dir=dest.parent)
+        os.close(fd)
+    except OSError as exc:
+        raise _write_problem(dest, exc) from None
     tmp = Path(tmp_name)
     try:
         source = raw_connect(Path(src), readonly=True)
@@ -78,12 +88,12 @@ def copy_database(src: Path, dest: Path) -> Path:
         os.replace(tmp, dest)
     except sqlite3.Error as exc:
         tmp.unlink(missing_ok=True)
+        if getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL" or "disk is full" in str(exc):
+            raise DvcoordError(f"The disk is full: could not write '{dest}'.") from None
         raise DvcoordError(f"Could not copy '{src}': {exc}.") from None
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        if exc.errno == 28:
-            raise DvcoordError(f"The disk is full: could not write '{dest}'.") from None
-        raise DvcoordError(f"Could not write '{dest}': {exc.strerror or exc}.") from None
+        raise _write_problem(dest, exc) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -91,17 +101,22 @@ def copy_database(src: Path, dest: Path) -> Path:
 
 
 def take_backup(db_path: Path, reason: str = "manual", dest: Path | None = None) -> Path:
-    """Back up ``db_path`` now; to ``dest`` if given, else into its backup folder."""
+    """Back up ``db_path`` now; to ``dest`` if given (a file, or a folder to put it in),
+    else into its backup folder, which is then rotated."""
     db_path = Path(db_path)
     reason = re.sub(r"[^a-z0-9-]+", "-", reason.lower()).strip("-") or "manual"
+    now = datetime.now(UTC)
+    name = f"{db_path.stem}_{now:%Y%m%d-%H%M%S-%f}_{reason}.sqlite"
     if dest is None:
-        now = datetime.now(UTC)
         folder = folder_for(db_path)
-        dest = folder / f"{db_path.stem}_{now:%Y%m%d-%H%M%S-%f}_{reason}.sqlite"
+        dest = folder / name
         copy_database(db_path, dest)
         rotate(folder, now=now)
     else:
-        copy_database(db_path, Path(dest))
+        dest = Path(dest)
+        if dest.is_dir():
+            dest = dest / name
+        copy_database(db_path, dest)
     log.info("backup taken (%s)", reason)
     return Path(dest)
 
