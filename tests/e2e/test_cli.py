@@ -1,0 +1,136 @@
+"""The command line, as a user runs it: ``python -m dvcoord ...`` in a subprocess.
+
+Every error is one sentence and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import dvcoord
+
+# About ten seconds in all: each command is a fresh Python process importing SQLAlchemy.
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def run(dvcoord_home):
+    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "dvcoord", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def partnership(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT value FROM meta WHERE key='partnership_name'").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def set_partnership(path: Path, value: str) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value=? WHERE key='partnership_name'", (value,))
+    conn.commit()
+    conn.close()
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"dvcoord {dvcoord.__version__}"
+
+
+def test_demo_check_backup_backups_restore(run, tmp_path, dvcoord_home):
+    db = tmp_path / "demo.sqlite"
+    result = run("demo", db)
+    assert result.returncode == 0, result.stderr
+    assert str(db) in result.stdout and db.is_file()
+
+    result = run("check", db)
+    assert result.returncode == 0, result.stdout
+    assert "Schema revision" in result.stdout
+    assert "sound" in result.stdout
+    assert "PROBLEMS" not in result.stdout
+
+    original = partnership(db)
+    result = run("backup", db)
+    assert result.returncode == 0, result.stderr
+    assert "Backup written to" in result.stdout
+    in_folder = Path(result.stdout.strip().removeprefix("Backup written to "))
+    assert in_folder.is_file() and str(dvcoord_home) in str(in_folder)
+
+    out = tmp_path / "chosen.sqlite"
+    result = run("backup", db, "-o", out)
+    assert result.returncode == 0 and out.is_file()
+    assert str(out) in result.stdout
+
+    result = run("backups", db)
+    assert result.returncode == 0
+    assert "1 backup(s)" in result.stdout and in_folder.name in result.stdout
+
+    set_partnership(db, "Changed after the backup")
+    result = run("restore", out, "--db", db)
+    assert result.returncode == 0, result.stderr
+    assert partnership(db) == original
+    assert "Restored" in result.stdout
+    kept_line = [line for line in result.stdout.splitlines() if "kept as" in line]
+    assert kept_line, result.stdout
+    kept = Path(kept_line[0].split("kept as ", 1)[1].strip())
+    assert kept.is_file() and "before-restore" in kept.name
+    assert partnership(kept) == "Changed after the backup"
+
+    result = run("check", db)
+    assert result.returncode == 0
+
+
+def test_check_on_random_bytes(run, tmp_path):
+    noise = tmp_path / "noise.sqlite"
+    noise.write_bytes(random.Random(3).randbytes(10_000))
+    result = run("check", noise)
+    assert result.returncode == 1
+    problems = [line for line in result.stdout.splitlines() if line.startswith("  - ")]
+    assert len(problems) == 1
+    assert "not a dvcoord database" in problems[0]
+    assert noise.read_bytes() == random.Random(3).randbytes(10_000)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("check", "{tmp}/missing.sqlite"),
+        ("backup", "{tmp}/missing.sqlite"),
+        ("backups", "{tmp}/missing.sqlite"),
+        ("restore", "{tmp}/missing.sqlite", "--db", "{tmp}/x.sqlite"),
+        ("backup", "{tmp}"),
+        ("frobnicate",),
+        ("check",),
+    ],
+)
+def test_errors_are_one_line_and_non_zero(run, tmp_path, args):
+    result = run(*(a.format(tmp=tmp_path) for a in args))
+    assert result.returncode != 0
+    output = (result.stderr or result.stdout).strip()
+    assert output
+    if args[0] in ("backup", "backups", "restore"):
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+        assert result.stderr.startswith("dvcoord: ")
+    assert not (tmp_path / "x.sqlite").exists()
