@@ -131,6 +131,16 @@ FIELDS: dict[str, tuple[str, tuple[str, ...]]] = {
     "marac": ("MARAC case", ("marac case", "marac")),
 }
 
+#: Columns of the optional "Alarm types" sheet (as :func:`export_inventory` writes it).
+TYPE_FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("type", "alarm type", "name"),
+    "supplier": ("supplier",),
+    "monitoring_centre": ("monitoring centre", "monitoring center", "monitoring"),
+    "test_interval_days": ("test interval days", "test interval", "test every days"),
+    "battery_life_months": ("battery life months", "battery life", "battery months"),
+    "has_sim": ("has sim", "sim card", "sim"),
+}
+
 #: Words in a spreadsheet's status column -> dvcoord's status.
 STATUS_WORDS: dict[str, str] = {
     "available": "available",
@@ -222,7 +232,7 @@ def export_inventory(
             r.next_test_due,
             batteries.get(r.alarm_id),
             r.battery_due,
-            r.loan_agency,
+            r.loan_agency_name,
             r.issued_date,
             r.review_date,
             r.notes,
@@ -288,6 +298,9 @@ class InventorySheet:
     header_row: int  # index into table.rows
     mapping: HeaderMapping
     notices: list[str] = field(default_factory=list)
+    #: From an "Alarm types" sheet, if the file has one: type name (lower case) ->
+    #: keyword arguments for :func:`dvcoord.services.alarms.create_alarm_type`.
+    type_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def data_rows(self) -> range:
@@ -327,7 +340,40 @@ def read_inventory(path: Path | str) -> InventorySheet:
         )
     _, header_row, table, mapping = best
     notices = [str(n) for n in found.notices]
-    return InventorySheet(path, table, header_row, mapping, notices)
+    specs: dict[str, dict[str, Any]] = {}
+    for other in found.tables:
+        if other is not table and other.rows:
+            specs.update(_type_specs(other, notices))
+    return InventorySheet(path, table, header_row, mapping, notices, specs)
+
+
+def _type_specs(table: Table, notices: list[str]) -> dict[str, dict[str, Any]]:
+    """Alarm types described on a sheet with "Type" and "Test interval" columns."""
+    m = match_headers(table.rows[0], TYPE_FIELDS, minimum=0.6)
+    if "name" not in m or "test_interval_days" not in m:
+        return {}
+    specs: dict[str, dict[str, Any]] = {}
+    for r in range(1, len(table.rows)):
+        row = table.rows[r]
+        name = " ".join(m.text(row, "name").split())
+        if not name:
+            continue
+        try:
+            spec = {
+                "name": name,
+                "supplier": m.text(row, "supplier"),
+                "monitoring_centre": m.text(row, "monitoring_centre"),
+                "test_interval_days": int(m.text(row, "test_interval_days") or 90),
+                "battery_life_months": int(m.text(row, "battery_life_months"))
+                if m.text(row, "battery_life_months")
+                else None,
+                "has_sim": _parse_bool(m.value(row, "has_sim"), "Has SIM"),
+            }
+        except ValueError:
+            notices.append(f"{table.where(r)}: the alarm type could not be read; defaults used.")
+            continue
+        specs[name.lower()] = spec
+    return specs
 
 
 # --------------------------------------------------------------------------- planning
@@ -350,6 +396,8 @@ class ImportPlan:
     notices: list[str] = field(default_factory=list)
     #: new type (lower case) -> whether some row gives it a SIM number.
     new_type_sim: dict[str, bool] = field(default_factory=dict)
+    #: new type (lower case) -> its details from the file's "Alarm types" sheet.
+    type_specs: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def to_add(self) -> list[PlannedRow]:
@@ -617,6 +665,7 @@ def plan_import(
         mapping=sheet.describe_mapping(),
         notices=list(sheet.notices),
         new_type_sim=new_type_sim,
+        type_specs={k: v for k, v in sheet.type_specs.items() if k in new_types},
     )
     return plan
 
@@ -641,7 +690,12 @@ def apply_import(
         key = name.lower()
         if key not in used_types:
             continue
-        created = svc.create_alarm_type(session, name=name, has_sim=sims.get(key, False))
+        spec = dict(plan.type_specs.get(key) or {"name": name})
+        spec["has_sim"] = spec.get("has_sim", False) or sims.get(key, False)
+        try:
+            created = svc.create_alarm_type(session, **spec)
+        except ValidationError as exc:
+            raise DvcoordError(f"The alarm type '{name}' cannot be added: {exc}") from None
         type_ids[key] = created.id
         created_types.append(name)
     agencies: dict[str, str] = {}

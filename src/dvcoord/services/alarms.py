@@ -174,11 +174,12 @@ class InventoryRow:
     next_test_due: date | None
     battery_due: date | None
     loan_id: str | None
-    loan_agency: str
+    loan_agency: str  # short name where there is one (for screens)
     case_reference: str
     issued_date: date | None
     review_date: date | None
     notes: str = ""
+    loan_agency_name: str = ""  # full name
 
 
 @dataclass(frozen=True)
@@ -1511,6 +1512,7 @@ def inventory(
                 issued_date=issued,
                 review_date=review,
                 notes=notes,
+                loan_agency_name=(loan_name or "") if loan_id else "",
             )
         )
     return out
