@@ -1,0 +1,163 @@
+"""Long jobs off the UI thread, with a progress dialog and a Cancel button.
+
+::
+
+    def job(progress, cancel, plan_id):
+        rows = service.rows(plan_id)
+        for i, row in enumerate(rows):
+            progress(i, len(rows), f"Writing {i} of {len(rows)}")  # raises Cancelled
+            ...                                                    # once Cancel is pressed
+        return path
+
+    try:
+        path = run_in_worker(self, "Exporting the report", job, plan_id)
+    except WorkAborted:
+        return  # it failed (the user has been told) or the user cancelled
+
+``fn(progress, cancel, *args, **kwargs)`` runs in a :class:`QThread`.  ``progress(done,
+total=None, text=None)`` moves the bar (``total=None``: busy indicator) and raises
+:class:`Cancelled` once the user has pressed Cancel; ``cancel`` is a
+:class:`threading.Event` for jobs that want to check it themselves.  The job must not
+touch widgets; it opens its own sessions (``db.session()`` is safe in a thread).
+
+:func:`run_in_worker` waits (the UI keeps painting, the window is blocked by the modal
+progress dialog) and returns ``fn``'s result.  If ``fn`` raises, the error is shown in a
+plain dialog (a :class:`~dvcoord.errors.DvcoordError` as its sentence; anything else is
+logged with its traceback) and :class:`WorkFailed` is raised; if the user cancelled,
+:class:`Cancelled`.  Both derive from :class:`WorkAborted`, which the application's
+exception hook ignores, so a caller that does not catch it shows nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
+from PySide6.QtWidgets import QProgressDialog, QWidget
+
+from dvcoord.errors import DvcoordError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+#: The dialog appears only if a job takes longer than this (milliseconds).
+SHOW_AFTER_MS = 400
+
+
+class WorkAborted(Exception):  # noqa: N818 - a family name, not an error of its own
+    """A background job did not produce a result."""
+
+
+class Cancelled(WorkAborted):
+    """The user pressed Cancel (raised by ``progress`` inside the job, and to the caller)."""
+
+
+class WorkFailed(WorkAborted):
+    """The job raised; the user has been told.  ``error`` is what it raised."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _Worker(QThread):
+    progressed = Signal(int, int, str)
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, kwargs: dict) -> None:
+        super().__init__()
+        self.fn, self.args, self.kwargs = fn, args, kwargs
+        self.cancel = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+    def progress(self, done: int, total: int | None = None, text: str | None = None) -> None:
+        if self.cancel.is_set():
+            raise Cancelled("cancelled")
+        self.progressed.emit(int(done), -1 if total is None else int(total), text or "")
+
+    def run(self) -> None:
+        try:
+            self.result = self.fn(self.progress, self.cancel, *self.args, **self.kwargs)
+        except BaseException as exc:  # noqa: BLE001 - handed to the UI thread
+            self.error = exc
+
+
+def run_in_worker(
+    parent: QWidget | None,
+    title: str,
+    fn: Callable[..., T],
+    *args: Any,
+    cancellable: bool = True,
+    label: str | None = None,
+    show_errors: bool = True,
+    **kwargs: Any,
+) -> T:
+    """Run ``fn(progress, cancel, *args, **kwargs)`` in a thread; see the module notes."""
+    from dvcoord.gui.widgets import show_error
+
+    worker = _Worker(fn, args, kwargs)
+    dialog = QProgressDialog(label or f"{title}…", "Cancel" if cancellable else "", 0, 0, parent)
+    dialog.setWindowTitle(title)
+    dialog.setAccessibleName(title)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    dialog.setAutoClose(False)
+    dialog.setAutoReset(False)
+    if not cancellable:
+        dialog.setCancelButton(None)
+
+    def on_progress(done: int, total: int, text: str) -> None:
+        if total < 0:
+            dialog.setRange(0, 0)
+        else:
+            dialog.setRange(0, max(total, 1))
+            dialog.setValue(min(done, max(total, 1)))
+        if text and not worker.cancel.is_set():
+            dialog.setLabelText(text)
+
+    def on_cancel() -> None:
+        if not worker.isFinished():
+            worker.cancel.set()
+            dialog.setLabelText("Cancelling…")
+            dialog.show()
+
+    loop = QEventLoop()
+    worker.progressed.connect(on_progress)
+    worker.finished.connect(loop.quit)
+    dialog.canceled.connect(on_cancel)
+    dialog.setValue(0)
+    worker.start()
+    if not worker.isFinished():
+        loop.exec()
+    worker.wait()
+    worker.progressed.disconnect(on_progress)
+    dialog.canceled.disconnect(on_cancel)
+    dialog.hide()
+    dialog.deleteLater()
+
+    error = worker.error
+    if error is None:
+        return worker.result  # type: ignore[return-value]
+    if isinstance(error, Cancelled):
+        log.info("%s: cancelled", title)
+        raise Cancelled(title)
+    if isinstance(error, DvcoordError):
+        log.info("%s: %s", title, type(error).__name__)
+        if show_errors:
+            show_error(parent, error, title=title)
+        raise WorkFailed(error) from error
+    log.error("%s failed", title, exc_info=(type(error), error, error.__traceback__))
+    if show_errors:
+        from dvcoord.gui.widgets import ErrorDialog
+
+        ErrorDialog.show_error(
+            parent,
+            f"{title} did not finish: something went wrong ({type(error).__name__}). "
+            "dvcoord is still running and nothing has been lost.",
+            title=title,
+            logged=True,
+        )
+    raise WorkFailed(error) from error
