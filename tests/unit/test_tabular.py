@@ -309,7 +309,8 @@ def test_docx_tables_with_headings_between_and_merged_cells(tmp_path):
     assert first.rows[2] == ["2.2 B", None, "Ongoing"]
     assert first.merged == {(2, 1): (1, 1)}
     assert [p.text for p in other.before] == ["3. Support for Children"]
-    assert other.rows[0] == ["Whole row"]
+    assert other.rows[0] == ["Whole row", None, None]  # a merge keeps the width
+    assert other.merged[(0, 1)] == (0, 0) and other.merged[(0, 2)] == (0, 0)
     assert other.rows[1][0] == "x\ty"
     assert other.where(1) == "Table 2, row 2"
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import logging
 import os
@@ -602,8 +603,11 @@ def _read_docx_table(tbl: Any, index: int) -> Table:
                 row.append(None)
                 table.merged[(r, c + extra)] = source
                 origin.pop(c + extra, None)
-        while row and (row[-1] is None or row[-1] == ""):
-            table.merged.pop((r, len(row) - 1), None)
+        # Trailing empty cells go, except those covered by a merge (a heading row spanning
+        # the table keeps its width, so it can be told from a one-cell row).
+        while (
+            row and (row[-1] is None or row[-1] == "") and (r, len(row) - 1) not in (table.merged)
+        ):
             row.pop()
         table.rows.append(row)
         table.row_numbers.append(r + 1)
@@ -716,7 +720,19 @@ def normalise_header(text: Any) -> tuple[str, ...]:
 
     ``"Lead Agency / Ownership:"`` -> ``("lead", "agency", "ownership")``.
     """
-    raw = _MARKUP_RE.sub(" ", cell_text(text)).lower().replace("&", " and ")
+    value = cell_text(text)
+    if len(value) > 200:
+        return _normalise_words(value)
+    return _normalise_cached(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalise_cached(value: str) -> tuple[str, ...]:
+    return _normalise_words(value)
+
+
+def _normalise_words(value: str) -> tuple[str, ...]:
+    raw = _MARKUP_RE.sub(" ", value).lower().replace("&", " and ")
     raw = raw.replace("\u2019", "'").replace("'s ", " ")
     words = []
     for word in _NOT_WORD_RE.sub(" ", raw).split():
