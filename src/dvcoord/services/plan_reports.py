@@ -1,0 +1,706 @@
+"""Report models for the action-plan PDF reports (plain dataclasses, no ReportLab).
+
+Each ``build_*_model`` reads through the plan services' queries
+(:func:`dvcoord.services.plans.plan_tree`, :func:`~dvcoord.services.plans.action_rows`,
+:func:`~dvcoord.services.plans.rag_counts_by_theme`,
+:func:`~dvcoord.services.plans.changes_since`,
+:func:`dvcoord.services.milestones.milestone_rows`) and returns a frozen model that
+:mod:`dvcoord.reports` turns into a PDF:
+
+* :func:`build_action_plan_model` - the whole plan: cover facts, change history, RAG key,
+  themes > aims > actions with their latest progress update;
+* :func:`build_progress_model` - for a board: RAG counts per theme, red actions, overdue
+  milestones, actions changed since a date;
+* :func:`build_milestones_model` - milestones overdue, due and completed in a period
+  (default: the financial quarter holding ``today``);
+* :func:`build_agency_return_model` - every live action one agency leads, for it to update.
+
+:func:`resolve_plan` and :func:`resolve_agency` read what a user typed (``--plan``,
+``--agency``) and raise one :class:`~dvcoord.errors.DvcoordError` listing the choices when
+it is unknown or ambiguous.  Every query runs a fixed number of SQL statements whatever
+the number of actions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from dvcoord.errors import DvcoordError
+from dvcoord.services import milestones as ms
+from dvcoord.services import plans as ps
+from dvcoord.services.dates import format_date, fy_label, quarter_label, quarter_of, quarter_range
+from dvcoord.services.milestones import MilestoneRow
+from dvcoord.services.plans import ActionRow
+from dvcoord.store.schema.plans import Agency, Plan, PlanChange
+
+__all__ = [
+    "ActionPlanModel",
+    "ActionRow",
+    "AgencyInfo",
+    "AgencyReturnModel",
+    "AgencyReturnPlan",
+    "AimBlock",
+    "ChangeRow",
+    "ChangedAction",
+    "MilestoneRow",
+    "MilestonesModel",
+    "PlanInfo",
+    "ProgressModel",
+    "RagKeyEntry",
+    "ThemeBlock",
+    "ThemeRagCount",
+    "agencies_cell",
+    "build_action_plan_model",
+    "build_agency_return_model",
+    "build_milestones_model",
+    "build_progress_model",
+    "default_period",
+    "period_label",
+    "resolve_agency",
+    "resolve_plan",
+    "since_default",
+]
+
+_RAG_ORDER = ("R", "A", "G", "B", "")
+_RAG_NAMES = {"R": "Red", "A": "Amber", "G": "Green", "B": "Blue", "": "Not rated"}
+
+
+# --------------------------------------------------------------------------- models
+@dataclass(frozen=True, slots=True)
+class RagKeyEntry:
+    letter: str
+    name: str
+    meaning: str
+
+    def as_tuple(self) -> tuple[str, str, str]:
+        return (self.letter, self.name, self.meaning)
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInfo:
+    """What a report prints about a plan on its cover and title block."""
+
+    id: str
+    title: str
+    partnership: str
+    status: str
+    version: str
+    owner: str
+    marking: str
+    description: str
+    plan_period: str  # "2013/14", "2007/08 – 2009/10" or ""
+    strategy_period: str
+    rag_key: tuple[RagKeyEntry, ...]
+
+    @property
+    def rag_key_tuples(self) -> list[tuple[str, str, str]]:
+        return [e.as_tuple() for e in self.rag_key]
+
+    @property
+    def status_label(self) -> str:
+        return self.status.capitalize() if self.status else ""
+
+    def rag_name(self, letter: str) -> str:
+        for e in self.rag_key:
+            if e.letter == letter:
+                return e.name
+        return _RAG_NAMES.get(letter, letter)
+
+
+@dataclass(frozen=True, slots=True)
+class AimBlock:
+    reference: str
+    text: str
+    actions: tuple[ActionRow, ...]
+
+    @property
+    def heading(self) -> str:
+        return " ".join(p for p in (self.reference, self.text) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeBlock:
+    id: str
+    code: str
+    title: str
+    key_objective: str
+    #: Actions directly under the theme (not under an aim); the aims follow them.
+    actions: tuple[ActionRow, ...]
+    aims: tuple[AimBlock, ...]
+
+    @property
+    def heading(self) -> str:
+        return _theme_heading(self.code, self.title)
+
+    @property
+    def all_actions(self) -> list[ActionRow]:
+        out = list(self.actions)
+        for aim in self.aims:
+            out.extend(aim.actions)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeRow:
+    version: str
+    changed_on: date
+    editor: str
+    summary: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionPlanModel:
+    plan: PlanInfo
+    changes: tuple[ChangeRow, ...]
+    themes: tuple[ThemeBlock, ...]
+    today: date
+
+    @property
+    def actions(self) -> list[ActionRow]:
+        return [a for t in self.themes for a in t.all_actions]
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeRagCount:
+    title: str
+    counts: dict[str, int]  # letter ("" = not rated) -> number of live actions
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True, slots=True)
+class ChangedAction:
+    action: ActionRow
+    last_changed: date
+    what: tuple[str, ...]  # "Progress update of 12/10/2026 added", "RAG: A → R", …
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressModel:
+    plan: PlanInfo
+    today: date
+    since: date
+    rag_counts: tuple[ThemeRagCount, ...]
+    red_actions: tuple[ActionRow, ...]
+    overdue_milestones: tuple[MilestoneRow, ...]
+    changed: tuple[ChangedAction, ...]
+
+    @property
+    def rag_letters(self) -> list[str]:
+        """The letters to count: the plan's key in order, then any others in use."""
+        letters = [e.letter for e in self.plan.rag_key]
+        used = {k for row in self.rag_counts for k, v in row.counts.items() if v}
+        for letter in _RAG_ORDER:
+            if letter in used and letter not in letters:
+                letters.append(letter)
+        for letter in sorted(used - set(letters)):
+            letters.append(letter)
+        return letters
+
+    @property
+    def totals(self) -> dict[str, int]:
+        total: Counter[str] = Counter()
+        for row in self.rag_counts:
+            total.update(row.counts)
+        return {letter: total.get(letter, 0) for letter in self.rag_letters}
+
+    @property
+    def action_count(self) -> int:
+        return sum(t.total for t in self.rag_counts)
+
+
+@dataclass(frozen=True, slots=True)
+class MilestonesModel:
+    plan: PlanInfo | None  # None: every plan that is not archived
+    partnership: str
+    today: date
+    date_from: date
+    date_to: date
+    period: str  # "2026/27 Q3 (01/10/2026 – 31/12/2026)"
+    overdue: tuple[MilestoneRow, ...]
+    due: tuple[MilestoneRow, ...]
+    completed: tuple[MilestoneRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyInfo:
+    id: str
+    name: str
+    short_name: str
+    sector: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyReturnPlan:
+    plan: PlanInfo
+    actions: tuple[ActionRow, ...]
+    open_milestones: dict[str, tuple[MilestoneRow, ...]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyReturnModel:
+    agency: AgencyInfo
+    partnership: str
+    today: date
+    plans: tuple[AgencyReturnPlan, ...]
+    rag_key: tuple[RagKeyEntry, ...]
+
+    @property
+    def action_count(self) -> int:
+        return sum(len(p.actions) for p in self.plans)
+
+
+# --------------------------------------------------------------------------- small helpers
+def agencies_cell(action: ActionRow) -> str:
+    """Lead and supporting agencies for a table cell.
+
+    The lead as written in the plan (else the linked lead agencies), then any linked
+    supporting agency the written words do not already name.
+    """
+    lead = action.lead_display.strip()
+    written = lead.casefold()
+    support = [
+        name
+        for name in (s.strip() for s in action.support_agencies.split(";"))
+        if name and name.casefold() not in written
+    ]
+    if not support:
+        return lead
+    support_text = "Support: " + "; ".join(support)
+    return f"{lead}\n{support_text}" if lead else support_text
+
+
+def _theme_heading(code: str, title: str) -> str:
+    code = (code or "").strip()
+    if code and not title.startswith(code):
+        return f"{code} {title}"
+    return title
+
+
+def period_label(date_from: date, date_to: date) -> str:
+    """A period as a report names it: "2026/27 Q3 (01/10/2026 – 31/12/2026)" for a whole
+    financial quarter, "Financial year 2026/27" for a whole year, else the two dates."""
+    fy, q = quarter_of(date_from)
+    if (date_from, date_to) == quarter_range(fy, q):
+        return f"{quarter_label(fy, q)} ({format_date(date_from)} \u2013 {format_date(date_to)})"
+    if (date_from, date_to) == (date(fy, 4, 1), date(fy + 1, 3, 31)):
+        return f"Financial year {fy_label(fy)}"
+    return f"{format_date(date_from)} \u2013 {format_date(date_to)}"
+
+
+def default_period(today: date) -> tuple[date, date]:
+    """The financial quarter holding ``today`` (Q1 = April to June)."""
+    return quarter_range(*quarter_of(today))
+
+
+def since_default(today: date) -> date:
+    """Start of the previous financial quarter: "since the last board" by default."""
+    fy, q = quarter_of(today)
+    return quarter_range(fy - 1, 4)[0] if q == 1 else quarter_range(fy, q - 1)[0]
+
+
+def _check_period(date_from: date | None, date_to: date | None, today: date) -> tuple[date, date]:
+    if date_from is None and date_to is None:
+        return default_period(today)
+    if date_from is None:
+        date_from = quarter_range(*quarter_of(date_to))[0]  # type: ignore[arg-type]
+    if date_to is None:
+        date_to = quarter_range(*quarter_of(date_from))[1]
+    if date_from > date_to:
+        raise DvcoordError(
+            f"The period starts on {format_date(date_from)}, after it ends on "
+            f"{format_date(date_to)}; swap the dates."
+        )
+    return date_from, date_to
+
+
+def _fy_span(first: int | None, last: int | None) -> str:
+    if first is None and last is None:
+        return ""
+    if first is None or last is None or first == last:
+        return fy_label(first if first is not None else last)  # type: ignore[arg-type]
+    return f"{fy_label(first)} \u2013 {fy_label(last)}"
+
+
+def _choices(titles: Iterable[str], limit: int = 12) -> str:
+    shown = [f"\u2018{t}\u2019" for t in titles]
+    if len(shown) > limit:
+        shown = shown[:limit] + [f"and {len(shown) - limit} more"]
+    return "; ".join(shown)
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+# --------------------------------------------------------------------------- resolving
+def _live_plans(session: Session) -> list[Plan]:
+    return list(
+        session.scalars(
+            select(Plan).where(Plan.deleted_at.is_(None)).order_by(func.lower(Plan.title))
+        )
+    )
+
+
+def resolve_plan(session: Session, ref_or_title: str | None) -> Plan:
+    """The live plan a user meant: its id, its exact title, or a title prefix.
+
+    Titles are compared case-insensitively with white space collapsed; an exact title wins
+    over a prefix.  With nothing given, the only plan in the database is chosen.  An
+    unknown or ambiguous choice raises one :class:`DvcoordError` listing the plans.
+    """
+    plans = _live_plans(session)
+    if not plans:
+        raise DvcoordError("This database holds no action plans yet.")
+    text = " ".join((ref_or_title or "").split())
+    if not text:
+        if len(plans) == 1:
+            return plans[0]
+        raise DvcoordError(
+            f"This database holds {len(plans)} plans; choose one with --plan: "
+            f"{_choices(p.title for p in plans)}."
+        )
+    for p in plans:
+        if p.id.lower() == text.lower():
+            return p
+    key = text.casefold()
+    exact = [p for p in plans if _norm(p.title) == key]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        listed = "; ".join(
+            f"{p.id} ({_fy_span(p.plan_from_fy, p.plan_to_fy) or p.status})" for p in exact
+        )
+        raise DvcoordError(
+            f"{len(exact)} plans are called \u2018{text}\u2019; choose one by its id: {listed}."
+        )
+    prefixed = [p for p in plans if _norm(p.title).startswith(key)]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if prefixed:
+        raise DvcoordError(
+            f"\u2018{text}\u2019 matches {len(prefixed)} plans; give more of the title: "
+            f"{_choices(p.title for p in prefixed)}."
+        )
+    raise DvcoordError(
+        f"There is no plan \u2018{text}\u2019. Choose one of: {_choices(p.title for p in plans)}."
+    )
+
+
+def resolve_agency(session: Session, id_or_name: str | None) -> Agency:
+    """The live agency a user meant: id, name or short name, or a unique name prefix."""
+    text = " ".join((id_or_name or "").split())
+    if not text:
+        raise DvcoordError(
+            "Name the agency whose return you want, for example --agency \u2018Kent Police\u2019."
+        )
+    agencies = list(
+        session.scalars(
+            select(Agency).where(Agency.deleted_at.is_(None)).order_by(func.lower(Agency.name))
+        )
+    )
+    if not agencies:
+        raise DvcoordError("This database holds no agencies yet.")
+    for a in agencies:
+        if a.id.lower() == text.lower():
+            return a
+    key = text.casefold()
+    exact = [a for a in agencies if key in (_norm(a.name), _norm(a.short_name or ""))]
+    if len(exact) == 1:
+        return exact[0]
+    pool = exact or [a for a in agencies if _norm(a.name).startswith(key)]
+    if len(pool) == 1:
+        return pool[0]
+    if pool:
+        raise DvcoordError(
+            f"\u2018{text}\u2019 matches {len(pool)} agencies; give more of the name: "
+            f"{_choices(a.name for a in pool)}."
+        )
+    raise DvcoordError(
+        f"There is no agency \u2018{text}\u2019. Choose one of: "
+        f"{_choices((a.name for a in agencies), limit=20)}."
+    )
+
+
+# --------------------------------------------------------------------------- plan facts
+def _key_of(entries: Iterable[ps.RagKeyEntry]) -> tuple[RagKeyEntry, ...]:
+    return tuple(RagKeyEntry(e.letter, e.name, e.meaning) for e in entries)
+
+
+def plan_info(session: Session, plan: Plan, partnership: str = "") -> PlanInfo:
+    return PlanInfo(
+        id=plan.id,
+        title=plan.title,
+        partnership=plan.partnership or partnership,
+        status=plan.status,
+        version=plan.version_label or "",
+        owner=plan.owner or "",
+        marking=plan.marking or "",
+        description=plan.description or "",
+        plan_period=_fy_span(plan.plan_from_fy, plan.plan_to_fy),
+        strategy_period=_fy_span(plan.strategy_from_fy, plan.strategy_to_fy),
+        rag_key=_key_of(ps.rag_key_for(plan, session)),
+    )
+
+
+def _partnership(session: Session) -> str:
+    from dvcoord.store.schema.core import META_PARTNERSHIP, Meta
+
+    return session.scalar(select(Meta.value).where(Meta.key == META_PARTNERSHIP)) or ""
+
+
+def _get_plan(session: Session, plan_id: str) -> Plan:
+    plan = session.get(Plan, plan_id)
+    if plan is None or plan.deleted_at is not None:
+        raise DvcoordError("That plan no longer exists (it may have been deleted).")
+    return plan
+
+
+# --------------------------------------------------------------------------- action plan
+def build_action_plan_model(
+    session: Session, plan_id: str, *, today: date | None = None
+) -> ActionPlanModel:
+    """The whole plan, theme by theme, each action with its latest progress update."""
+    plan = _get_plan(session, plan_id)
+    tree = ps.plan_tree(session, plan.id)
+    themes = tuple(
+        ThemeBlock(
+            id=t.id,
+            code=t.code or "",
+            title=t.title,
+            key_objective=t.key_objective or "",
+            actions=t.actions,
+            aims=tuple(AimBlock(a.reference or "", a.text or "", a.actions) for a in t.aims),
+        )
+        for t in tree.themes
+    )
+    changes = tuple(
+        ChangeRow(c.version or "", c.changed_on, c.editor or "", c.summary or "")
+        for c in session.scalars(
+            select(PlanChange)
+            .where(PlanChange.plan_id == plan.id, PlanChange.deleted_at.is_(None))
+            .order_by(PlanChange.changed_on, PlanChange.created_at)
+        )
+    )
+    return ActionPlanModel(
+        plan=plan_info(session, plan, _partnership(session)),
+        changes=changes,
+        themes=themes,
+        today=today or date.today(),
+    )
+
+
+# --------------------------------------------------------------------------- milestones
+def build_milestones_model(
+    session: Session,
+    plan_id: str | None,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    today: date | None = None,
+) -> MilestonesModel:
+    """Milestones overdue (open, due before today and by the end of the period), due in
+    the period and not yet late, and completed in the period.
+
+    With no dates the period is the financial quarter holding ``today``; with one date it
+    is the quarter of that date from or to it.  ``plan_id`` None covers every plan that
+    is not archived.
+    """
+    today = today or date.today()
+    start, end = _check_period(date_from, date_to, today)
+    plan = _get_plan(session, plan_id) if plan_id else None
+    pid = plan.id if plan else None
+    overdue = tuple(
+        m
+        for m in ms.overdue_milestones(session, today, plan_id=pid)
+        if m.due_end is not None and m.due_end <= end
+    )
+    due = tuple(
+        m
+        for m in ms.milestones_due_between(session, start, end, plan_id=pid)
+        if m.due_end is not None and m.due_end >= today
+    )
+    completed = tuple(ms.milestones_completed_between(session, start, end, plan_id=pid))
+    partnership = _partnership(session)
+    return MilestonesModel(
+        plan=plan_info(session, plan, partnership) if plan else None,
+        partnership=(plan.partnership if plan and plan.partnership else partnership),
+        today=today,
+        date_from=start,
+        date_to=end,
+        period=period_label(start, end),
+        overdue=overdue,
+        due=due,
+        completed=completed,
+    )
+
+
+# --------------------------------------------------------------------------- progress
+def _change_phrase(row: ps.ChangeRow) -> str:
+    """A short phrase for a table cell beside the action itself."""
+    if row.table == "action":
+        if row.action == "insert":
+            return "Added to the plan"
+        if row.action == "restore":
+            return "Restored"
+        what = "; ".join(c.describe() for c in row.changes)
+        if row.action == "merge":
+            return f"Merged from another copy: {what}" if what else "Merged from another copy"
+        return what or "Edited"
+    text = row.description
+    if row.action_reference:
+        text = text.replace(f" on action {row.action_reference}", "")
+    return text.rstrip(".")
+
+
+def changed_actions(
+    session: Session, plan_id: str, since: date, rows: Sequence[ActionRow]
+) -> tuple[ChangedAction, ...]:
+    """Each live action of the plan with what happened to it on or after ``since``.
+
+    Progress updates count by their own date (as partners wrote them) and by when they
+    were entered; everything else comes from the audit trail.  An action added since the
+    date is summed up in one line rather than listing each of its parts.
+    """
+    by_id = {r.id: r for r in rows}
+    found: dict[str, tuple[date, list[str]]] = {}
+
+    def note(action_id: str, when: date, what: str) -> None:
+        if action_id not in by_id:
+            return
+        last, items = found.get(action_id, (when, []))
+        if what not in items:
+            items.append(what)
+        found[action_id] = (max(last, when), items)
+
+    added: set[str] = set()
+    audit = ps.changes_since(session, since, plan_id=plan_id)
+    for row in audit:
+        if row.table == "action" and row.action == "insert":
+            added.add(row.action_id)
+    dated = ps.recent_updates(session, since=since, plan_id=plan_id, limit=None)
+    dated_ids = {u.id for u in dated}
+    for u in sorted(dated, key=lambda u: u.update_date):
+        if u.action_id not in added:
+            note(u.action_id, u.update_date, f"Progress update of {format_date(u.update_date)}")
+    for row in audit:
+        when = row.at.astimezone().date()
+        if row.action_id in added:
+            if row.table == "action" and row.action == "insert":
+                note(row.action_id, when, "Added to the plan")
+            continue
+        if row.table == "progress_update" and row.row_id in dated_ids:
+            continue  # listed above by its own date
+        note(row.action_id, when, _change_phrase(row))
+    order = {r.id: i for i, r in enumerate(rows)}
+    return tuple(
+        ChangedAction(by_id[aid], last, tuple(what))
+        for aid, (last, what) in sorted(found.items(), key=lambda kv: order[kv[0]])
+    )
+
+
+def build_progress_model(
+    session: Session, plan_id: str, since: date | None = None, today: date | None = None
+) -> ProgressModel:
+    """A board's progress summary: RAG counts per theme, every red action with its latest
+    update, overdue milestones, and the actions changed on or after ``since`` (default:
+    the start of the previous financial quarter, i.e. "since the last board")."""
+    today = today or date.today()
+    since = since or since_default(today)
+    if since > today:
+        raise DvcoordError(
+            f"\u2018Changed since\u2019 is {format_date(since)}, after today "
+            f"({format_date(today)}); choose an earlier date."
+        )
+    plan = _get_plan(session, plan_id)
+    rows = ps.action_rows(session, plan.id)
+    counts = tuple(
+        ThemeRagCount(
+            _theme_heading(
+                next((r.theme_code for r in rows if r.theme_id == c.theme_id), ""), c.theme_title
+            ),
+            {(k or "").strip().upper(): v for k, v in c.counts.items()},
+        )
+        for c in ps.rag_counts_by_theme(session, plan.id)
+    )
+    return ProgressModel(
+        plan=plan_info(session, plan, _partnership(session)),
+        today=today,
+        since=since,
+        rag_counts=counts,
+        red_actions=tuple(r for r in rows if r.rag == "R"),
+        overdue_milestones=tuple(ms.overdue_milestones(session, today, plan_id=plan.id)),
+        changed=changed_actions(session, plan.id, since, rows),
+    )
+
+
+# --------------------------------------------------------------------------- agency return
+def build_agency_return_model(
+    session: Session,
+    agency: str,
+    plan_id: str | None = None,
+    *,
+    today: date | None = None,
+) -> AgencyReturnModel:
+    """Every live, open action the agency leads (in one plan, or in every plan that is
+    not archived), each with its latest update and open milestones, for it to update.
+
+    ``agency`` is an id, a name or short name, or a unique name prefix.  Actions that are
+    complete or dropped are left out: there is nothing more to report on them.
+    """
+    today = today or date.today()
+    found = resolve_agency(session, agency)
+    partnership = _partnership(session)
+    plan = _get_plan(session, plan_id) if plan_id else None
+    rows = ps.action_rows(
+        session,
+        plan.id if plan else None,
+        agency_id=found.id,
+        agency_role="lead",
+        open_only=True,
+        include_archived=plan is not None,
+    )
+    plan_ids: list[str] = []
+    for r in rows:
+        if r.plan_id not in plan_ids:
+            plan_ids.append(r.plan_id)
+    open_ms: dict[str, list[MilestoneRow]] = {}
+    wanted = {r.id for r in rows}
+    for pid in plan_ids:
+        for m in ms.milestone_rows(session, plan_id=pid, status="open", include_archived=True):
+            if m.action_id in wanted:
+                open_ms.setdefault(m.action_id, []).append(m)
+    blocks = []
+    for pid in plan_ids:
+        p = plan if plan and plan.id == pid else _get_plan(session, pid)
+        blocks.append(
+            AgencyReturnPlan(
+                plan=plan_info(session, p, partnership),
+                actions=tuple(r for r in rows if r.plan_id == pid),
+                open_milestones={
+                    r.id: tuple(open_ms[r.id]) for r in rows if r.plan_id == pid and r.id in open_ms
+                },
+            )
+        )
+    if plan is not None:
+        key = plan_info(session, plan, partnership).rag_key
+    elif len(blocks) == 1:
+        key = blocks[0].plan.rag_key
+    else:
+        key = _key_of(ps.database_rag_key(session))
+    only = plan or (_get_plan(session, plan_ids[0]) if len(plan_ids) == 1 else None)
+    return AgencyReturnModel(
+        agency=AgencyInfo(found.id, found.name, found.short_name or "", found.sector or ""),
+        partnership=(only.partnership if only and only.partnership else partnership),
+        today=today,
+        plans=tuple(blocks),
+        rag_key=key,
+    )
