@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -33,6 +34,7 @@ class ReportRequest:
     agency: str | None = None
     officer: str = ""
     show_locations: bool = False  # sanctuary: print locations only when asked
+    today: date | None = None  # "as at" date for overdue/due lists (None: today)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -85,3 +87,12 @@ def get(name: str) -> ReportKind:
             f"There is no report kind '{name}'. Choose one of: {', '.join(sorted(found))}."
         )
     return found[name]
+
+
+_PAGE_OBJECT = re.compile(rb"/Type\s*/Page(?![A-Za-z])")
+
+
+def page_count(path: Path) -> int:
+    """Pages in a PDF written by the reports (ReportLab writes every page object as plain
+    text, so counting them needs no PDF library)."""
+    return len(_PAGE_OBJECT.findall(Path(path).read_bytes()))
