@@ -1,0 +1,112 @@
+"""``dvcoord share`` and ``dvcoord merge``: sending and receiving database files.
+
+    dvcoord share --db PATH -o OUT [--encrypt] [--passphrase-file F]
+    dvcoord merge --db PATH INCOMING [--passphrase-file F] [--dry-run]
+
+``share`` writes a consistent copy (optionally an encrypted ``.dvcx`` bundle); a
+passphrase comes from ``--passphrase-file`` (one trailing newline ignored) or is typed
+at a prompt, never from the command line.  ``merge`` checks the received file, prints
+the preview (new, changed, deleted, conflicts per table, problems) and, unless
+``--dry-run``, applies it (conflicts settled by the rule: the later change wins) and
+prints the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+SEND_SEPARATELY = "Send the passphrase another way – by phone or text, never in the same e-mail."
+
+
+def _out(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def cmd_share(args: argparse.Namespace) -> int:
+    from dvcoord.exchange import bundle
+    from dvcoord.exchange.share import share_copy
+
+    encrypt = bool(args.encrypt or args.passphrase_file)
+    passphrase = None
+    if encrypt:
+        passphrase = bundle.obtain_passphrase(
+            args.passphrase_file, confirm=True, for_encryption=True
+        )
+    out = share_copy(Path(args.db), Path(args.output), encrypt=encrypt, passphrase=passphrase)
+    if encrypt:
+        _out(f"Encrypted copy written to {out}")
+        _out(SEND_SEPARATELY)
+    else:
+        _out(f"Copy written to {out}")
+    return 0
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    from dvcoord.exchange import bundle
+    from dvcoord.exchange.merge import apply_merge, plan_merge
+    from dvcoord.store import Database
+
+    incoming = Path(args.incoming)
+    passphrase = None
+    if bundle.is_bundle(incoming):
+        passphrase = bundle.obtain_passphrase(args.passphrase_file)
+    db = Database.open(Path(args.db), readonly=args.dry_run, backup=False)
+    try:
+        preview = plan_merge(db, incoming, passphrase)
+        try:
+            for line in preview.summary_lines():
+                _out(line)
+            if args.dry_run:
+                _out("Dry run: nothing was changed.")
+                return 0
+            report = apply_merge(db, preview)
+        finally:
+            preview.close()
+        _out("")
+        for line in report.summary_lines():
+            _out(line)
+    finally:
+        db.close()
+    return 0
+
+
+def register(subparsers) -> None:  # noqa: ANN001
+    p = subparsers.add_parser(
+        "share",
+        help="write a copy of a database to send to someone (optionally encrypted)",
+        description="Write a consistent copy of a database to send by e-mail. With "
+        "--encrypt it is sealed with a passphrase (read from --passphrase-file, or typed).",
+    )
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to share")
+    p.add_argument("-o", "--output", required=True, metavar="OUT", help="the copy to write")
+    p.add_argument(
+        "--encrypt",
+        action="store_true",
+        help="seal the copy with a passphrase (an encrypted .dvcx bundle)",
+    )
+    p.add_argument(
+        "--passphrase-file",
+        metavar="F",
+        help="read the passphrase from this file (implies --encrypt)",
+    )
+    p.set_defaults(func=cmd_share)
+
+    p = subparsers.add_parser(
+        "merge",
+        help="check a received database file and merge it into yours",
+        description="Check a received file (a database or an encrypted .dvcx bundle), "
+        "show what merging it would do, and merge it (a backup is taken first). "
+        "Conflicts are settled by the rule: the later change wins.",
+    )
+    p.add_argument("--db", required=True, metavar="PATH", help="your database")
+    p.add_argument("incoming", metavar="INCOMING", help="the file you received")
+    p.add_argument(
+        "--passphrase-file",
+        metavar="F",
+        help="read the passphrase of an encrypted file from this file",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="only show what would be merged; change nothing"
+    )
+    p.set_defaults(func=cmd_merge)

@@ -1,0 +1,1092 @@
+"""Merging a received database into this one, row by row by UUID, without losing work.
+
+``plan_merge`` checks the received file through the gate (:mod:`.gate`) and compares it
+with this database; nothing is written.  ``apply_merge`` writes the plan in one
+transaction, after a backup.
+
+**Which tables.**  Every mapped class that carries the shared-row mixin
+(:func:`dvcoord.store.base.shared_models`), discovered at run time, so an area added
+later is merged with nothing more to do.  Tables marked ``__local__ = True`` (settings,
+audit trail, merge log) are never merged.
+
+**Which version wins.**  A row only in the received file is added (also when it is
+already marked deleted, so that a deletion is never lost).  For a row on both sides that
+differs, the later ``updated_at`` wins; at equal times a tombstone wins, then the higher
+``origin`` id, then the higher SHA-256 of the row: a total order, so merging A into B and
+B into A gives both the same rows.  A tombstone is an edit like any other: it wins over
+older edits, and an edit made after it brings the row back.
+
+**Conflicts.**  A row that differs in its content (not only in its bookkeeping) and was
+changed on *both* sides since the last merge between the two databases is a conflict.
+"Since the last merge" uses the marks of the merge log (:mod:`dvcoord.store.schema.
+exchange`) kept on both sides (a shared copy carries its log): this database's newest
+change when the other side last took from it, and the other side's newest change when
+this side last took from it.  A version whose ``origin`` is the other database is that
+database's own work (not a change here), and vice versa.  With no merge known between
+the two, every row that both sides changed is a conflict.  The preview lists each with
+both versions; the user may choose per conflict.  A choice *against* the rule is stamped
+as a fresh change (now, by this officer), so it wins when the two databases next merge.
+
+**Nothing is lost.**  Every overwritten row is written to the audit trail with its full
+previous version as ``before`` (the session is marked ``merging``, so the received rows
+keep their own bookkeeping); in a conflict where this database's version is kept, the
+received version is recorded too (action ``merge-declined``).  Both can be restored from
+the row's history (:mod:`.history`).
+
+**References.**  Rows are written in dependency order with foreign keys deferred and
+checked before the commit.  A received row that refers to a row that exists in neither
+database (or that would break a uniqueness rule, e.g. two alarms with one asset tag) is
+*left out* (for a changed row: this database's version is kept) and listed in the
+report as a problem; the rows that depend on it are left out too.  Nothing is written
+that would leave a broken link.  A later merge brings such rows in once their parents
+arrive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Table, create_engine, select
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.orm import lazyload
+from sqlalchemy.pool import NullPool
+
+from dvcoord.errors import DamagedFileError, DvcoordError
+from dvcoord.exchange import gate
+from dvcoord.store import backups
+from dvcoord.store.audit import to_jsonable
+from dvcoord.store.base import shared_models, utcnow
+from dvcoord.store.engine import raw_connect
+from dvcoord.store.schema import core, metadata
+from dvcoord.store.schema.exchange import MergeLog
+
+log = logging.getLogger(__name__)
+
+BOOKKEEPING = ("id", "created_at", "updated_at", "updated_by", "origin")
+MINE, THEIRS = "mine", "theirs"
+_BATCH = 500
+_LABEL_FIELDS = ("reference", "asset_tag", "code", "title", "name", "case_reference", "text")
+
+Progress = Callable[[int, int, str], None]
+
+
+# =========================================================================== results
+@dataclass(frozen=True)
+class FieldDiff:
+    field: str
+    mine: Any
+    theirs: Any
+
+
+@dataclass
+class Conflict:
+    """A row changed on both sides since the last merge, with both versions."""
+
+    table: str
+    row_id: str
+    label: str
+    mine: dict[str, Any]
+    theirs: dict[str, Any]
+    diffs: list[FieldDiff]
+    #: The version the rule (later change wins) would keep.
+    rule: str
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.table, self.row_id)
+
+    def describe_rule(self) -> str:
+        side = self.theirs if self.rule == THEIRS else self.mine
+        who = side.get("updated_by") or "someone"
+        when = _when(side.get("updated_at"))
+        whose = "the received version" if self.rule == THEIRS else "this database's version"
+        return f"{whose} (changed {when} by {who})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    table: str
+    row_id: str
+    message: str
+
+
+@dataclass
+class TableCounts:
+    table: str
+    new: int = 0
+    changed: int = 0
+    deleted: int = 0
+    conflicts: int = 0
+    kept: int = 0
+    unchanged: int = 0
+    left_out: int = 0
+
+    @property
+    def writes(self) -> int:
+        return self.new + self.changed + self.deleted
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "new": self.new,
+            "changed": self.changed,
+            "deleted": self.deleted,
+            "conflicts": self.conflicts,
+            "kept": self.kept,
+            "left_out": self.left_out,
+        }
+
+
+@dataclass
+class _Planned:
+    kind: str  # "new" | "changed" | "deleted"
+    local_stamp: str | None  # raw updated_at of this database's row at planning time
+    fk: tuple  # values of the table's foreign-key columns in the received version
+    conflict: bool = False
+
+
+@dataclass
+class _TablePlan:
+    writes: dict[str, _Planned] = field(default_factory=dict)  # rule says theirs
+    conflicts: dict[str, _Planned] = field(default_factory=dict)  # every conflict
+    left_out: set[str] = field(default_factory=set)
+
+
+@dataclass
+class MergePreview:
+    """What a merge would do; nothing has been written."""
+
+    db_path: Path
+    database_id: str
+    file_name: str
+    peer_id: str
+    peer_name: str
+    peer_revision: str
+    upgraded: bool
+    encrypted: bool
+    same_database: bool
+    first_contact: bool
+    counts: dict[str, TableCounts]
+    conflicts: list[Conflict]
+    problems: list[Problem]
+    peer_mark: str | None
+    _checked: gate.CheckedFile | None = field(default=None, repr=False)
+    _plans: dict[str, _TablePlan] = field(default_factory=dict, repr=False)
+
+    @property
+    def totals(self) -> TableCounts:
+        total = TableCounts("all")
+        for c in self.counts.values():
+            for key in ("new", "changed", "deleted", "conflicts", "kept", "unchanged", "left_out"):
+                setattr(total, key, getattr(total, key) + getattr(c, key))
+        return total
+
+    @property
+    def has_changes(self) -> bool:
+        t = self.totals
+        return bool(t.writes or t.conflicts)
+
+    @property
+    def is_open(self) -> bool:
+        return self._checked is not None
+
+    def close(self) -> None:
+        """Delete the checked copy of the received file (the preview can no longer be
+        applied)."""
+        if self._checked is not None:
+            self._checked.close()
+            self._checked = None
+
+    def summary_lines(self) -> list[str]:
+        lines = [
+            f"Received file: {self.file_name} – database '{self.peer_name}' "
+            f"(id {self.peer_id})" + (", encrypted" if self.encrypted else ""),
+        ]
+        if self.upgraded:
+            lines.append(
+                f"It was made by an older dvcoord (schema {self.peer_revision}); "
+                "its copy was brought up to date for the merge."
+            )
+        if self.same_database:
+            lines.append("It is a copy of this same database.")
+        if self.first_contact:
+            lines.append(
+                "No earlier merge between these two databases is known: every row "
+                "changed on both sides counts as a conflict."
+            )
+        lines.extend(_count_table(self.counts.values()))
+        lines.extend(_conflict_lines(self.conflicts, None))
+        lines.extend(_problem_lines(self.problems))
+        return lines
+
+
+@dataclass
+class MergeReport:
+    """What a merge did."""
+
+    file_name: str
+    peer_id: str
+    peer_name: str
+    counts: dict[str, TableCounts]
+    conflicts: list[Conflict]
+    choices: dict[tuple[str, str], str]
+    problems: list[Problem]
+    backup: Path | None
+    merged_at: datetime
+
+    @property
+    def totals(self) -> TableCounts:
+        total = TableCounts("all")
+        for c in self.counts.values():
+            for key in ("new", "changed", "deleted", "conflicts", "kept", "left_out"):
+                setattr(total, key, getattr(total, key) + getattr(c, key))
+        return total
+
+    def summary_lines(self) -> list[str]:
+        t = self.totals
+        lines = [
+            f"Merged '{self.file_name}' from '{self.peer_name}': {t.new} new, {t.changed} "
+            f"changed, {t.deleted} marked deleted, {t.conflicts} conflict(s), "
+            f"{t.left_out} left out.",
+        ]
+        lines.extend(_conflict_lines(self.conflicts, self.choices))
+        lines.extend(_problem_lines(self.problems))
+        if self.backup is not None:
+            lines.append(f"A backup of the database as it was before is at {self.backup}")
+        return lines
+
+
+def _count_table(counts) -> list[str]:
+    rows = [c for c in counts if c.writes or c.conflicts or c.left_out or c.kept]
+    if not rows:
+        return ["Nothing to merge: this database already has everything in the file."]
+    out = [
+        f"{'Table':<24}{'New':>8}{'Changed':>9}{'Deleted':>9}{'Conflicts':>11}"
+        f"{'Kept':>7}{'Left out':>10}"
+    ]
+    for c in rows:
+        out.append(
+            f"{c.table:<24}{c.new:>8}{c.changed:>9}{c.deleted:>9}{c.conflicts:>11}"
+            f"{c.kept:>7}{c.left_out:>10}"
+        )
+    return out
+
+
+def _conflict_lines(conflicts: list[Conflict], choices) -> list[str]:
+    if not conflicts:
+        return []
+    out = [
+        f"Conflicts ({len(conflicts)}): changed on both sides since the last merge; the "
+        "later change is kept unless you choose otherwise."
+    ]
+    for c in conflicts:
+        fields = ", ".join(d.field for d in c.diffs) or "bookkeeping only"
+        chosen = (choices or {}).get(c.key, c.rule)
+        if choices is None:
+            outcome = f"the rule keeps {c.describe_rule()}"
+        else:
+            outcome = (
+                "kept the received version" if chosen == THEIRS else "kept this database's version"
+            )
+        out.append(f"  {c.label} [{c.row_id}]: {fields} – {outcome}")
+    return out
+
+
+def _problem_lines(problems: list[Problem]) -> list[str]:
+    if not problems:
+        return []
+    return [f"Problems ({len(problems)}):"] + [f"  {p.message}" for p in problems]
+
+
+def _when(raw: Any) -> str:
+    if not raw:
+        return "at an unknown time"
+    try:
+        dt = datetime.fromisoformat(str(raw))
+    except ValueError:
+        return str(raw)
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone().strftime("%d/%m/%Y %H:%M")
+
+
+# =========================================================================== tables
+def merged_tables() -> list[Table]:
+    """The tables a merge covers, parents before children."""
+    names = {m.__tablename__ for m in shared_models()}
+    return [t for t in metadata.sorted_tables if t.name in names]
+
+
+def local_tables() -> list[Table]:
+    from dvcoord.store.base import Base
+
+    names = {
+        m.class_.__tablename__
+        for m in Base.registry.mappers
+        if getattr(m.class_, "__local__", False)
+    }
+    return [t for t in metadata.sorted_tables if t.name in names]
+
+
+def model_for(table_name: str) -> type:
+    for model in shared_models():
+        if model.__tablename__ == table_name:
+            return model
+    raise DvcoordError(f"dvcoord has no shared table called '{table_name}'.")
+
+
+def _columns(table: Table) -> list[str]:
+    return ["id"] + [c.name for c in table.columns if c.name != "id"]
+
+
+def _fk_columns(table: Table, shared: set[str]) -> list[tuple[str, str]]:
+    """(column, parent table) of each foreign key to a shared table's id."""
+    out = []
+    for fk in sorted(table.foreign_keys, key=lambda f: f.parent.name):
+        target = fk.column
+        if target.table.name in shared and target.name == "id":
+            out.append((fk.parent.name, target.table.name))
+    return out
+
+
+def _unique_sets(table: Table) -> list[tuple[tuple[str, ...], str | None]]:
+    """Column sets that must be unique (with the SQL condition of a partial index)."""
+    from sqlalchemy import UniqueConstraint
+    from sqlalchemy.dialects import sqlite as sqlite_dialect
+
+    out: list[tuple[tuple[str, ...], str | None]] = []
+    for cons in table.constraints:
+        if isinstance(cons, UniqueConstraint):
+            out.append((tuple(c.name for c in cons.columns), None))
+    for index in table.indexes:
+        if not index.unique:
+            continue
+        where = index.dialect_options["sqlite"].get("where")
+        where_sql = None
+        if where is not None:
+            where_sql = str(
+                where.compile(
+                    dialect=sqlite_dialect.dialect(), compile_kwargs={"literal_binds": True}
+                )
+            )
+        out.append((tuple(c.name for c in index.columns), where_sql))
+    return out
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _rows(conn: sqlite3.Connection, sql: str, params: tuple = ()) -> Iterator[tuple]:
+    cur = conn.execute(sql, params)
+    while True:
+        batch = cur.fetchmany(2000)
+        if not batch:
+            return
+        yield from batch
+
+
+def _row_hash(row: tuple) -> str:
+    enc = [v.hex() if isinstance(v, bytes) else v for v in row]
+    return hashlib.sha256(json.dumps(enc, default=str).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class _Ix:
+    updated_at: int
+    deleted_at: int
+    origin: int
+    content: tuple[int, ...]
+
+
+def rule_winner(mine: tuple, theirs: tuple, ix: _Ix) -> str:
+    """The version the rule keeps: later ``updated_at``, then tombstone, then origin,
+    then row hash (a total order over distinct versions)."""
+    mu, tu = mine[ix.updated_at] or "", theirs[ix.updated_at] or ""
+    if mu != tu:
+        return THEIRS if tu > mu else MINE
+    md, td = mine[ix.deleted_at] is not None, theirs[ix.deleted_at] is not None
+    if md != td:
+        return THEIRS if td else MINE
+    mo, to = mine[ix.origin] or "", theirs[ix.origin] or ""
+    if mo != to:
+        return THEIRS if to > mo else MINE
+    return THEIRS if _row_hash(theirs) > _row_hash(mine) else MINE
+
+
+# =========================================================================== values
+class _Converter:
+    """Turns raw SQLite values into Python values with dvcoord's own column types."""
+
+    def __init__(self, table: Table, columns: list[str], dialect) -> None:  # noqa: ANN001
+        self.table = table
+        self.columns = columns
+        self.procs = [
+            table.c[c].type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        ]
+
+    def values(self, row: tuple) -> dict[str, Any]:
+        out = {}
+        for col, proc, value in zip(self.columns, self.procs, row, strict=True):
+            try:
+                out[col] = proc(value) if proc is not None and value is not None else value
+            except (ValueError, TypeError, OverflowError):
+                raise DvcoordError(
+                    f"The received file holds a value in '{self.table.name}.{col}' that "
+                    "dvcoord cannot read; nothing was merged."
+                ) from None
+        return out
+
+
+def _jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: to_jsonable(v) for k, v in values.items()}
+
+
+def _label(table: str, values: dict[str, Any]) -> str:
+    title = table.replace("_", " ")
+    for key in _LABEL_FIELDS:
+        v = values.get(key)
+        if isinstance(v, str) and v.strip():
+            v = " ".join(v.split())
+            return f"{title} '{v[:50]}{'…' if len(v) > 50 else ''}'"
+    return f"{title} {str(values.get('id', ''))[:8]}"
+
+
+def _raw_mark(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return dt.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _parse_mark(raw: str | None) -> datetime | None:
+    if not raw:
+        return None
+    try:
+        return datetime.fromisoformat(raw).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+# =========================================================================== planning
+def _sync_marks(
+    loc: sqlite3.Connection, inc: sqlite3.Connection, own_id: str, peer_id: str
+) -> tuple[str | None, str | None]:
+    """(L, R): a row here changed since the last merge if its ``updated_at`` > L; a row
+    there changed since if its ``updated_at`` > R.  None: no merge known."""
+    here = loc.execute(
+        "SELECT max(local_mark), max(peer_mark) FROM merge_log WHERE peer_id = ?", (peer_id,)
+    ).fetchone()
+    there = inc.execute(
+        "SELECT max(peer_mark), max(local_mark) FROM merge_log WHERE peer_id = ?", (own_id,)
+    ).fetchone()
+    marks_l = [m for m in (here[0], there[0]) if m]
+    marks_r = [m for m in (here[1], there[1]) if m]
+    return (max(marks_l) if marks_l else None, max(marks_r) if marks_r else None)
+
+
+def plan_merge(
+    db, incoming_path: Path, passphrase: str | None = None, *, progress: Progress | None = None
+) -> MergePreview:
+    """Check ``incoming_path`` and work out what merging it into ``db`` would do.
+
+    Nothing is written.  Close the preview (or apply it) to delete the checked copy.
+    """
+
+    def gate_progress(done: int, total: int, text: str) -> None:
+        if progress is not None:
+            progress(done, total * 3, text)
+
+    checked = gate.check_incoming(Path(incoming_path), passphrase, progress=gate_progress)
+    name = f"'{Path(incoming_path).name}'"
+    try:
+        return _plan(db, checked, progress)
+    except DvcoordError:
+        checked.close()
+        raise
+    except sqlite3.Error as exc:
+        checked.close()
+        raise DamagedFileError(
+            f"The file {name} could not be compared with this database "
+            f"({exc}); nothing was changed."
+        ) from None
+    except MemoryError:
+        checked.close()
+        raise DvcoordError(f"The file {name} is too large to merge on this computer.") from None
+    except Exception:
+        checked.close()
+        log.exception("unexpected error while planning a merge")
+        raise DvcoordError(
+            f"The file {name} could not be compared with this database (an "
+            "unexpected problem, recorded in the log); nothing was changed."
+        ) from None
+
+
+def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePreview:
+    own_id = db.database_id
+    peer_id = checked.database_id
+    same = own_id == peer_id
+    tables = merged_tables()
+    shared = {t.name for t in tables}
+    dialect = db.engine.dialect
+    inc = checked.connect()
+    loc = raw_connect(db.path, readonly=True)
+    plans: dict[str, _TablePlan] = {}
+    counts: dict[str, TableCounts] = {}
+    conflicts: list[Conflict] = []
+    fk_targets = {parent for t in tables for _c, parent in _fk_columns(t, shared)}
+    local_ids: dict[str, set[str]] = defaultdict(set)
+    peer_mark: str | None = None
+    try:
+        loc.execute("BEGIN")
+        mark_l, mark_r = _sync_marks(loc, inc, own_id, peer_id)
+        first_contact = mark_l is None and mark_r is None
+        n_tables = len(tables)
+        for n, table in enumerate(tables):
+            if progress is not None:
+                progress(n_tables + n, n_tables * 3, f"Comparing {table.name}")
+            cols = _columns(table)
+            pos = {c: i for i, c in enumerate(cols)}
+            content = tuple(i for c, i in pos.items() if c not in BOOKKEEPING)
+            ix = _Ix(pos["updated_at"], pos["deleted_at"], pos["origin"], content)
+            fks = [(pos[c], parent) for c, parent in _fk_columns(table, shared)]
+            conv = _Converter(table, cols, dialect)
+            plan = _TablePlan()
+            tc = TableCounts(table.name)
+            sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(table.name)} ORDER BY id"
+            keep_ids = local_ids[table.name] if table.name in fk_targets else None
+
+            def changed_here(row: tuple, ix: _Ix = ix) -> bool:
+                if not same and row[ix.origin] == peer_id:
+                    return False
+                return mark_l is None or (row[ix.updated_at] or "") > mark_l
+
+            def changed_there(row: tuple, ix: _Ix = ix) -> bool:
+                if not same and row[ix.origin] == own_id:
+                    return False
+                return mark_r is None or (row[ix.updated_at] or "") > mark_r
+
+            mine_it, theirs_it = _rows(loc, sql), _rows(inc, sql)
+            mine, theirs = next(mine_it, None), next(theirs_it, None)
+            while mine is not None or theirs is not None:
+                if theirs is not None:
+                    stamp = theirs[ix.updated_at]
+                    if stamp and (peer_mark is None or stamp > peer_mark):
+                        peer_mark = stamp
+                if theirs is None or (mine is not None and mine[0] < theirs[0]):
+                    if keep_ids is not None:
+                        keep_ids.add(mine[0])
+                    mine = next(mine_it, None)
+                    continue
+                fk = tuple(theirs[i] for i, _p in fks)
+                if mine is None or theirs[0] < mine[0]:
+                    plan.writes[theirs[0]] = _Planned("new", None, fk)
+                    theirs = next(theirs_it, None)
+                    continue
+                # the row is on both sides
+                if keep_ids is not None:
+                    keep_ids.add(mine[0])
+                if mine == theirs:
+                    tc.unchanged += 1
+                else:
+                    winner = rule_winner(mine, theirs, ix)
+                    differs = any(mine[i] != theirs[i] for i in content)
+                    is_conflict = differs and changed_here(mine) and changed_there(theirs)
+                    kind = "changed"
+                    if theirs[ix.deleted_at] is not None and mine[ix.deleted_at] is None:
+                        kind = "deleted"
+                    planned = _Planned(kind, mine[ix.updated_at], fk, is_conflict)
+                    if is_conflict:
+                        plan.conflicts[mine[0]] = planned
+                        mv, tv = conv.values(mine), conv.values(theirs)
+                        conflicts.append(
+                            Conflict(
+                                table=table.name,
+                                row_id=mine[0],
+                                label=_label(table.name, mv),
+                                mine=_jsonable(mv),
+                                theirs=_jsonable(tv),
+                                diffs=[
+                                    FieldDiff(c, to_jsonable(mv[c]), to_jsonable(tv[c]))
+                                    for c in cols
+                                    if c not in BOOKKEEPING and mv[c] != tv[c]
+                                ],
+                                rule=winner,
+                            )
+                        )
+                    if winner == THEIRS:
+                        plan.writes[mine[0]] = planned
+                    elif not is_conflict:
+                        tc.kept += 1
+                mine, theirs = next(mine_it, None), next(theirs_it, None)
+            plans[table.name] = plan
+            counts[table.name] = tc
+        problems = _leave_out(
+            loc, inc, tables, plans, local_ids, shared, dialect, conflicts, progress
+        )
+    finally:
+        try:
+            loc.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        loc.close()
+        inc.close()
+
+    # Conflicts whose received version cannot be taken are not offered as a choice.
+    kept_conflicts = []
+    for c in conflicts:
+        if c.row_id in plans[c.table].left_out:
+            continue
+        kept_conflicts.append(c)
+    for table in tables:
+        plan, tc = plans[table.name], counts[table.name]
+        for row_id, p in plan.writes.items():
+            if row_id in plan.left_out or p.conflict:
+                continue
+            setattr(tc, p.kind, getattr(tc, p.kind) + 1)
+        tc.conflicts = sum(1 for c in kept_conflicts if c.table == table.name)
+        tc.left_out = len(plan.left_out)
+    return MergePreview(
+        db_path=Path(db.path),
+        database_id=own_id,
+        file_name=checked.file_name,
+        peer_id=peer_id,
+        peer_name=checked.display_name,
+        peer_revision=checked.revision,
+        upgraded=checked.upgraded,
+        encrypted=checked.encrypted,
+        same_database=same,
+        first_contact=first_contact,
+        counts=counts,
+        conflicts=kept_conflicts,
+        problems=problems,
+        peer_mark=peer_mark,
+        _checked=checked,
+        _plans=plans,
+    )
+
+
+def _leave_out(
+    loc: sqlite3.Connection,
+    inc: sqlite3.Connection,
+    tables: list[Table],
+    plans: dict[str, _TablePlan],
+    local_ids: dict[str, set[str]],
+    shared: set[str],
+    dialect,  # noqa: ANN001
+    conflicts: list[Conflict],
+    progress: Progress | None,
+) -> list[Problem]:
+    """Leave out received rows that would break a link or a uniqueness rule (and the
+    rows that depend on them), until nothing more changes."""
+    problems: list[Problem] = []
+    labels = {c.key: c.label for c in conflicts}
+
+    def label(table: str, row_id: str) -> str:
+        if (table, row_id) in labels:
+            return labels[(table, row_id)]
+        t = metadata.tables[table]
+        cols = [c for c in _LABEL_FIELDS if c in t.c]
+        row = None
+        if cols:
+            row = inc.execute(
+                f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(table)} WHERE id = ?",
+                (row_id,),
+            ).fetchone()
+        values = dict(zip(cols, row, strict=True)) if row else {}
+        values["id"] = row_id
+        labels[(table, row_id)] = _label(table, values)
+        return labels[(table, row_id)]
+
+    def candidates(plan: _TablePlan) -> Iterator[tuple[str, _Planned]]:
+        for row_id, p in plan.writes.items():
+            if row_id not in plan.left_out:
+                yield row_id, p
+        for row_id, p in plan.conflicts.items():
+            if row_id not in plan.left_out and row_id not in plan.writes:
+                yield row_id, p
+
+    def exists(table: str, row_id: str) -> bool:
+        if row_id in local_ids[table]:
+            return True
+        p = plans[table].writes.get(row_id)
+        return p is not None and p.kind == "new" and row_id not in plans[table].left_out
+
+    uniques = {t.name: _unique_sets(t) for t in tables}
+    changed = True
+    while changed:
+        changed = False
+        for table in tables:
+            plan = plans[table.name]
+            fks = _fk_columns(table, shared)
+            if fks:
+                for row_id, p in list(candidates(plan)):
+                    for (col, parent), value in zip(fks, p.fk, strict=True):
+                        if value is not None and not exists(parent, value):
+                            plan.left_out.add(row_id)
+                            changed = True
+                            what = (
+                                "was left out"
+                                if p.kind == "new"
+                                else "was not taken; this database's version is kept"
+                            )
+                            problems.append(
+                                Problem(
+                                    table.name,
+                                    row_id,
+                                    f"{label(table.name, row_id)} refers to a "
+                                    f"{parent.replace('_', ' ')} ({col}) that is in neither "
+                                    f"database; the received row {what}.",
+                                )
+                            )
+                            break
+            for cols, where in uniques[table.name]:
+                for row_id in _unique_clashes(loc, inc, table, plan, cols, where, candidates):
+                    p = plan.writes.get(row_id) or plan.conflicts[row_id]
+                    plan.left_out.add(row_id)
+                    changed = True
+                    what = (
+                        "was left out"
+                        if p.kind == "new"
+                        else "was not taken; this database's version is kept"
+                    )
+                    problems.append(
+                        Problem(
+                            table.name,
+                            row_id,
+                            f"{label(table.name, row_id)}: this database already has a "
+                            f"{table.name.replace('_', ' ')} with the same {', '.join(cols)}; "
+                            f"the received row {what}.",
+                        )
+                    )
+    return problems
+
+
+def _unique_clashes(loc, inc, table: Table, plan: _TablePlan, cols, where, candidates):
+    """Received rows whose values would clash with another row on a unique column set."""
+    cand = dict(candidates(plan))
+    if not cand:
+        return []
+    cond = f" WHERE {where}" if where else ""
+    sel = f"SELECT id, {', '.join(_q(c) for c in cols)} FROM {_q(table.name)}{cond}"
+    after: dict[str, tuple] = {}
+    for row in _rows(loc, sel):
+        if row[0] not in cand:
+            after[row[0]] = tuple(row[1:])
+    for row in _rows(inc, sel):
+        if row[0] in cand:
+            after[row[0]] = tuple(row[1:])
+    groups: dict[tuple, list[str]] = defaultdict(list)
+    for row_id, key in after.items():
+        if any(v is None for v in key):
+            continue  # NULLs never clash in SQLite
+        groups[key].append(row_id)
+    clashes = []
+    for ids in groups.values():
+        if len(ids) > 1:
+            clashes.extend(i for i in ids if i in cand)
+    return sorted(clashes)
+
+
+# =========================================================================== applying
+def apply_merge(
+    db,
+    preview: MergePreview,
+    choices: dict[tuple[str, str], str] | None = None,
+    *,
+    progress: Progress | None = None,
+) -> MergeReport:
+    """Write a previewed merge into ``db`` in one transaction, after a backup.
+
+    ``choices`` maps a conflict's ``(table, row_id)`` to ``"mine"`` or ``"theirs"``;
+    conflicts not in it follow the rule.  The preview is used up (its copy deleted).
+    """
+    if not preview.is_open:
+        raise DvcoordError(
+            "This merge preview has already been used or closed; run the merge again."
+        )
+    if (
+        db.database_id != preview.database_id
+        or Path(db.path).resolve() != preview.db_path.resolve()
+    ):
+        raise DvcoordError("This merge preview was made for another database; run the merge again.")
+    choices = dict(choices or {})
+    known = {c.key for c in preview.conflicts}
+    for key, value in choices.items():
+        if key not in known:
+            raise DvcoordError(f"There is no conflict for {key[0]} {key[1]} in this merge.")
+        if value not in (MINE, THEIRS):
+            raise DvcoordError(f"A conflict can be settled with 'mine' or 'theirs', not {value!r}.")
+    try:
+        return _apply(db, preview, choices, progress)
+    except DvcoordError:
+        raise
+    except (sa_exc.SQLAlchemyError, sqlite3.Error) as exc:
+        log.exception("merge failed and was undone")
+        raise DvcoordError(
+            f"The merge could not be completed and was undone; this database "
+            f"is as it was ({type(exc).__name__})."
+        ) from None
+    finally:
+        preview.close()
+
+
+def _apply(db, preview: MergePreview, choices: dict, progress: Progress | None) -> MergeReport:
+    checked = preview._checked
+    assert checked is not None
+    tables = merged_tables()
+    own_id = db.database_id
+    conflicts_by_key = {c.key: c for c in preview.conflicts}
+    backup = None
+    if preview.has_changes:
+        backup = backups.take_backup(db.path, "before-merge")
+    inc_engine = create_engine("sqlite+pysqlite://", creator=checked.connect, poolclass=NullPool)
+    applied: dict[str, TableCounts] = {}
+    now = utcnow()
+    try:
+        with db.transaction() as s, inc_engine.connect() as inc:
+            s.info["merging"] = True
+            s.info["audit_note"] = (f"merged from '{preview.file_name}' ({preview.peer_name})")[
+                :500
+            ]
+            conn = s.connection()
+            conn.exec_driver_sql("PRAGMA defer_foreign_keys=ON")
+            for n, table in enumerate(tables):
+                if progress is not None:
+                    progress(n, len(tables), f"Merging {table.name}")
+                applied[table.name] = _apply_table(
+                    s, inc, table, preview, choices, conflicts_by_key, own_id, db.user, now
+                )
+            problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            names = {t.name for t in tables}
+            broken = sorted({r[0] for r in problems if r[0] in names})
+            if broken:
+                raise DvcoordError(
+                    "The merge would leave records pointing to records that do not exist (in "
+                    f"{', '.join(broken)}); it was undone and this database is as it was."
+                )
+            local_mark = None
+            for table in tables:
+                value = conn.exec_driver_sql(
+                    f"SELECT max(updated_at) FROM {_q(table.name)}"
+                ).scalar()
+                if value and (local_mark is None or value > local_mark):
+                    local_mark = value
+            totals = TableCounts("all")
+            for tc in applied.values():
+                for key in ("new", "changed", "deleted", "conflicts", "left_out"):
+                    setattr(totals, key, getattr(totals, key) + getattr(tc, key))
+            s.add(
+                MergeLog(
+                    merged_at=now,
+                    user=db.user,
+                    peer_id=preview.peer_id,
+                    peer_name=preview.peer_name[:300],
+                    file_name=preview.file_name[:300],
+                    peer_revision=preview.peer_revision[:60],
+                    peer_mark=_parse_mark(preview.peer_mark),
+                    local_mark=_parse_mark(local_mark),
+                    rows_new=totals.new,
+                    rows_changed=totals.changed,
+                    rows_deleted=totals.deleted,
+                    conflicts=totals.conflicts,
+                    problems=len(preview.problems),
+                    details=json.dumps(
+                        {k: v.as_dict() for k, v in applied.items() if any(v.as_dict().values())}
+                    ),
+                    backup_file=str(backup or ""),
+                )
+            )
+    finally:
+        inc_engine.dispose()
+    log.info(
+        "merged %s: %d new, %d changed, %d deleted, %d conflicts, %d left out",
+        preview.file_name,
+        totals.new,
+        totals.changed,
+        totals.deleted,
+        totals.conflicts,
+        totals.left_out,
+    )
+    return MergeReport(
+        file_name=preview.file_name,
+        peer_id=preview.peer_id,
+        peer_name=preview.peer_name,
+        counts=applied,
+        conflicts=list(preview.conflicts),
+        choices={c.key: choices.get(c.key, c.rule) for c in preview.conflicts},
+        problems=list(preview.problems),
+        backup=backup,
+        merged_at=now,
+    )
+
+
+def _batches(items: list[str]) -> Iterator[list[str]]:
+    for i in range(0, len(items), _BATCH):
+        yield items[i : i + _BATCH]
+
+
+def _apply_table(
+    s,
+    inc,
+    table: Table,
+    preview: MergePreview,
+    choices: dict,
+    conflicts_by_key: dict,
+    own_id: str,
+    user: str,
+    now: datetime,
+) -> TableCounts:
+    plan = preview._plans[table.name]
+    model = model_for(table.name)
+    from sqlalchemy import inspect as sa_inspect
+
+    mapper = sa_inspect(model)
+    attr = {c.name: mapper.get_property_by_column(c).key for c in table.columns}
+    tc = TableCounts(table.name)
+
+    inserts: list[str] = []
+    updates: list[str] = []  # take the received version as it is
+    take_restamped: list[str] = []  # received version chosen against the rule
+    keep_restamped: list[str] = []  # this database's version chosen against the rule
+    declined: list[str] = []  # conflicts where this database's version stays
+    for row_id, p in plan.writes.items():
+        if row_id in plan.left_out:
+            continue
+        if p.conflict:
+            continue
+        if p.kind == "new":
+            inserts.append(row_id)
+        else:
+            updates.append(row_id)
+        setattr(tc, p.kind, getattr(tc, p.kind) + 1)
+    for row_id in plan.conflicts:
+        if row_id in plan.left_out:
+            continue
+        c = conflicts_by_key[(table.name, row_id)]
+        chosen = choices.get(c.key, c.rule)
+        tc.conflicts += 1
+        if chosen == THEIRS and c.rule == THEIRS:
+            updates.append(row_id)
+        elif chosen == THEIRS:
+            take_restamped.append(row_id)
+        elif c.rule == THEIRS:
+            keep_restamped.append(row_id)
+            declined.append(row_id)
+        else:
+            declined.append(row_id)
+    tc.left_out = len(plan.left_out)
+
+    # This database must not have changed since the preview.
+    stamps = {
+        rid: (plan.writes.get(rid) or plan.conflicts[rid]).local_stamp
+        for rid in updates + take_restamped + keep_restamped + declined
+    }
+    conn = s.connection()
+    for batch in _batches(list(stamps)):
+        marks = ", ".join("?" * len(batch))
+        current = dict(
+            conn.exec_driver_sql(
+                f"SELECT id, updated_at FROM {_q(table.name)} WHERE id IN ({marks})", tuple(batch)
+            ).fetchall()
+        )
+        for rid in batch:
+            if current.get(rid) != stamps[rid]:
+                raise DvcoordError(
+                    "This database changed after the merge preview was made; "
+                    "run the merge again. Nothing was changed."
+                )
+    for batch in _batches(inserts):
+        existing = conn.exec_driver_sql(
+            f"SELECT count(*) FROM {_q(table.name)} WHERE id IN ({', '.join('?' * len(batch))})",
+            tuple(batch),
+        ).scalar()
+        if existing:
+            raise DvcoordError(
+                "This database changed after the merge preview was made; run "
+                "the merge again. Nothing was changed."
+            )
+
+    def received(ids: list[str]) -> Iterator[dict[str, Any]]:
+        for batch in _batches(ids):
+            rows = inc.execute(select(table).where(table.c.id.in_(batch))).mappings().all()
+            if len(rows) != len(batch):
+                raise DvcoordError(
+                    "The received file's checked copy changed during the "
+                    "merge; nothing was changed."
+                )
+            yield from rows
+
+    def local(ids: list[str]) -> dict[str, Any]:
+        objs = s.scalars(select(model).where(model.id.in_(ids)).options(lazyload("*"))).all()
+        return {o.id: o for o in objs}
+
+    def flush() -> None:
+        s.flush()
+        s.expunge_all()
+
+    try:
+        # new rows
+        for batch in _batches(inserts):
+            s.add_all(model(**{attr[k]: v for k, v in row.items()}) for row in received(batch))
+            flush()
+        # rows where the received version wins
+        restamp = set(take_restamped)
+        for batch in _batches(updates + take_restamped):
+            objs = local(batch)
+            for row in received(batch):
+                obj = objs[row["id"]]
+                for k, v in row.items():
+                    if k != "id":
+                        setattr(obj, attr[k], v)
+                if row["id"] in restamp:
+                    obj.updated_at, obj.updated_by, obj.origin = now, user, own_id
+            flush()
+        # this database's version chosen against the rule: a fresh change, so it wins next
+        for batch in _batches(keep_restamped):
+            for obj in local(batch).values():
+                obj.updated_at, obj.updated_by, obj.origin = now, user, own_id
+            flush()
+    except (ValueError, TypeError, OverflowError):
+        raise DvcoordError(
+            f"The received file holds a value in '{table.name}' that dvcoord "
+            "cannot read; nothing was merged."
+        ) from None
+
+    # the received versions not taken stay on record, so they can be restored
+    if declined:
+        by_key = conflicts_by_key
+        audit = core.AuditEntry.__table__
+        rows = []
+        for rid in declined:
+            c = by_key[(table.name, rid)]
+            rows.append(
+                {
+                    "at": now,
+                    "user": user,
+                    "table_name": table.name,
+                    "row_id": rid,
+                    "action": "merge-declined",
+                    "before": json.dumps(
+                        {attr[k]: v for k, v in c.theirs.items()},
+                        ensure_ascii=False,
+                        sort_keys=True,
+                    ),
+                    "after": json.dumps(
+                        {attr[k]: v for k, v in c.mine.items()}, ensure_ascii=False, sort_keys=True
+                    ),
+                    "note": (
+                        f"kept this database's version; the version received from "
+                        f"'{preview.peer_name}' is kept here as 'before'"
+                    )[:500],
+                }
+            )
+        conn.execute(audit.insert(), rows)
+    return tc

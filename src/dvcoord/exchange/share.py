@@ -1,0 +1,115 @@
+"""Making a copy of a database to send to someone.
+
+The copy is written with SQLite's ``VACUUM INTO`` from a read-only connection: one
+consistent snapshot, rebuilt page by page, so nothing of the live file's free pages (text
+that was deleted) travels with it, and the live file itself is never copied.  The copy is
+then tidied before it leaves:
+
+* the **audit trail is emptied**: it holds every earlier version of every row, including
+  words someone deliberately deleted, and it is local (a merge never reads it);
+* the copy is compacted again so the emptied pages do not travel either.
+
+The merge log stays: it holds no case data, and it tells the receiver what this database
+last took from theirs (see :mod:`dvcoord.exchange.merge`).  The copy keeps this
+database's id, so the receiver's merge knows where the rows came from.
+
+With ``encrypt=True`` the plain copy is made in a private temporary folder, sealed into a
+``.dvcx`` bundle (:mod:`dvcoord.exchange.bundle`) and only the bundle is written beside
+``out``; without it, the copy is made beside ``out`` under a temporary name and renamed
+into place, so ``out`` is never half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from dvcoord.errors import DvcoordError
+from dvcoord.exchange import bundle
+from dvcoord.store import fileguard, migrate
+from dvcoord.store.engine import raw_connect
+
+log = logging.getLogger(__name__)
+
+#: Local tables emptied in a shared copy (their rows hold earlier versions of rows).
+STRIPPED_TABLES = ("audit_log",)
+
+
+def _vacuum_into(src: Path, dest: Path) -> None:
+    conn = raw_connect(src, readonly=True)
+    try:
+        conn.execute("VACUUM INTO ?", (str(dest),))
+    finally:
+        conn.close()
+
+
+def _strip(copy: Path) -> None:
+    conn = raw_connect(copy)
+    try:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+        conn.execute("BEGIN IMMEDIATE")
+        for table in STRIPPED_TABLES:
+            if table in tables:
+                conn.execute(f'DELETE FROM "{table}"')
+        conn.execute("COMMIT")
+        conn.execute("VACUUM")
+    finally:
+        conn.close()
+
+
+def share_copy(
+    db_path: Path,
+    out: Path,
+    *,
+    encrypt: bool = False,
+    passphrase: str | None = None,
+    scrypt_params: dict[str, int] | None = None,
+) -> Path:
+    """Write a copy of ``db_path`` to send to someone; returns ``out``.
+
+    Raises :class:`DvcoordError` with a clear sentence for every problem; ``out`` is
+    either written completely or not at all.
+    """
+    db_path, out = Path(db_path), Path(out)
+    fileguard.inspect_file(db_path, known_revisions=migrate.known_revisions())
+    if out.exists() and out.is_dir():
+        raise DvcoordError(f"'{out}' is a folder; choose a file name for the copy.")
+    if out.exists() and out.resolve() == db_path.resolve():
+        raise DvcoordError(
+            "The copy cannot be written over the database itself; choose another name."
+        )
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.is_dir():
+        raise DvcoordError(f"The folder '{folder}' does not exist.")
+    if encrypt:
+        bundle.check_passphrase(passphrase, for_encryption=True)
+
+    if encrypt:
+        work = Path(tempfile.mkdtemp(prefix="dvcoord-share-"))
+        plain = work / "copy.sqlite"
+    else:
+        work = Path(tempfile.mkdtemp(prefix=".dvcoord-share-", dir=folder))
+        plain = work / "copy.sqlite"
+    try:
+        try:
+            _vacuum_into(db_path, plain)
+            _strip(plain)
+        except sqlite3.Error as exc:
+            raise DvcoordError(f"Could not make a copy of '{db_path}': {exc}.") from None
+        if encrypt:
+            assert passphrase is not None
+            bundle.encrypt_file(plain, out, passphrase, **(scrypt_params or {}))
+        else:
+            os.replace(plain, out)
+    except OSError as exc:
+        if exc.errno == 28:
+            raise DvcoordError(f"The disk is full: could not write '{out}'.") from None
+        raise DvcoordError(f"Could not write '{out}': {exc.strerror or exc}.") from None
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    log.info("shared copy written: %s (%s)", out.name, "encrypted" if encrypt else "plain")
+    return out
