@@ -423,3 +423,67 @@ def test_uuid7_ordered_even_when_the_clock_stands_still_or_steps_back(n, step_ba
 
 def test_database_path_is_kept(db):
     assert isinstance(db.path, Path) and db.path.name == "test.sqlite"
+
+
+# --------------------------------------------------------------------------- verified files
+@pytest.fixture
+def quick_checks(monkeypatch):
+    """Record whether each Database.open asked for SQLite's full quick_check."""
+    from dvcoord.store import fileguard
+
+    calls: list[bool] = []
+    real = fileguard.inspect_file
+
+    def spy(path, *, known_revisions, quick_check=True):
+        calls.append(quick_check)
+        return real(path, known_revisions=known_revisions, quick_check=quick_check)
+
+    monkeypatch.setattr(fileguard, "inspect_file", spy)
+    return calls
+
+
+def test_reopening_a_cleanly_closed_file_skips_the_full_check(tmp_path, quick_checks):
+    path = tmp_path / "mine.sqlite"
+    Database.create(path).close()
+    quick_checks.clear()
+    with Database.open(path, backup=False) as db:
+        db.set_meta(core.META_PARTNERSHIP, "Changed in this session")
+    Database.open(path, backup=False).close()
+    assert quick_checks == [False, False]
+
+
+def test_a_file_changed_elsewhere_is_checked_in_full(tmp_path, quick_checks):
+    import sqlite3
+
+    path = tmp_path / "mine.sqlite"
+    Database.create(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE meta SET value='x' WHERE key='partnership_name'")
+    conn.commit()
+    conn.close()
+    quick_checks.clear()
+    Database.open(path, backup=False).close()
+    Database.open(path, backup=False).close()
+    assert quick_checks == [True, False]
+
+
+def test_a_file_not_closed_cleanly_is_checked_in_full(tmp_path, quick_checks):
+    path = tmp_path / "mine.sqlite"
+    Database.create(path).close()
+    db = Database.open(path, backup=False)
+    db.set_meta(core.META_PARTNERSHIP, "Written, then the app died")
+    db.engine.dispose()  # no close(): as after a crash
+    quick_checks.clear()
+    Database.open(path, backup=False).close()
+    assert quick_checks == [True]
+
+
+def test_a_copied_file_is_checked_in_full(tmp_path, quick_checks):
+    from dvcoord.store.backups import copy_database
+
+    path = tmp_path / "mine.sqlite"
+    Database.create(path).close()
+    copy = copy_database(path, tmp_path / "copy.sqlite")
+    quick_checks.clear()
+    Database.open(copy, backup=False).close()
+    assert quick_checks == [True]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 import dvcoord
 from dvcoord.errors import DvcoordError
 from dvcoord.store import audit as _audit  # noqa: F401  (registers the session hook)
-from dvcoord.store import fileguard, migrate
+from dvcoord.store import fileguard, migrate, verified
 from dvcoord.store.base import utcnow, uuid7
 from dvcoord.store.engine import APPLICATION_ID, make_engine
 from dvcoord.store.schema import core
@@ -57,6 +57,7 @@ class Database:
         self.engine = engine
         self.readonly = readonly
         self.user = user
+        self._closed = False
         self._sessions = sessionmaker(bind=engine, expire_on_commit=False)
         with self._sessions() as s:
             self._meta = {m.key: m.value for m in s.scalars(select(core.Meta))}
@@ -134,9 +135,18 @@ class Database:
         readonly: bool = False,
         backup: bool = True,
     ) -> Database:
-        """Open an existing file: check it, back it up, upgrade it if it is older."""
+        """Open an existing file: check it, back it up, upgrade it if it is older.
+
+        SQLite's full ``quick_check`` is skipped only when the file is exactly as dvcoord
+        last found or left it sound (see :mod:`dvcoord.store.verified`).
+        """
         path = Path(path)
-        facts = fileguard.inspect_file(path, known_revisions=migrate.known_revisions())
+        full_check = not verified.is_known_sound(path)
+        facts = fileguard.inspect_file(
+            path, known_revisions=migrate.known_revisions(), quick_check=full_check
+        )
+        if full_check:
+            verified.remember_sound(path)
         if not readonly:
             fileguard.check_writable(path)
             fileguard.check_not_locked(path)
@@ -153,8 +163,13 @@ class Database:
             from dvcoord.store import backups
 
             taken = backups.take_backup(path, reason="before-upgrade")
-            log.info("upgrading %s from %s to %s (backup %s)", path.name, facts.revision, head,
-                     taken.name)
+            log.info(
+                "upgrading %s from %s to %s (backup %s)",
+                path.name,
+                facts.revision,
+                head,
+                taken.name,
+            )
             try:
                 migrate.upgrade(engine)
             except DvcoordError:
@@ -164,8 +179,7 @@ class Database:
                 engine.dispose()
                 log.exception("upgrade failed")
                 raise DvcoordError(
-                    f"Upgrading '{path}' failed and was undone ({exc}). "
-                    f"A backup is at '{taken}'."
+                    f"Upgrading '{path}' failed and was undone ({exc}). A backup is at '{taken}'."
                 ) from None
             db = cls(path, engine, user=user, readonly=False)
             db.set_meta(core.META_SCHEMA_REVISION, head)
@@ -178,7 +192,11 @@ class Database:
         return db
 
     def close(self) -> None:
+        """Close every connection; a file closed cleanly is remembered as sound."""
         self.engine.dispose()
+        if not self.readonly and not self._closed:
+            verified.remember_sound(self.path)
+        self._closed = True
 
     def __enter__(self) -> Database:
         return self
