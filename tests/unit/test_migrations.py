@@ -203,3 +203,31 @@ def test_env_py_leaves_the_app_loggers_alone(tmp_path):
         logger.setLevel(old_level)
     env_py = Path(migrate.alembic_config().get_main_option("script_location")) / "env.py"
     assert "fileConfig(" not in env_py.read_text(encoding="utf-8")
+
+
+def test_the_light_revision_scan_agrees_with_alembic():
+    """Opening reads revision ids from versions/*.py without importing Alembic."""
+    script = migrate._script()
+    assert migrate.head_revision() == script.get_current_head()
+    assert migrate.known_revisions() == {r.revision for r in script.walk_revisions()}
+    chain = migrate._chain()
+    assert chain is not None, "every revision file has the template's plain form"
+    assert chain == {r.revision: r.down_revision for r in script.walk_revisions()}
+
+
+def test_opening_a_current_file_does_not_import_alembic(db):
+    import subprocess
+    import sys
+
+    path = db.path
+    db.close()
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from dvcoord.store import Database\n"
+        f"Database.open(Path({str(path)!r}), backup=False).close()\n"
+        "print(sorted(m for m in ('alembic', 'mako', 'pygments') if m in sys.modules))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
