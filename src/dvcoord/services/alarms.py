@@ -71,7 +71,11 @@ __all__ = [
     "activity_by_agency",
     "add_log_entry",
     "add_months",
+    "STATUS_ACTIONS",
     "alarm_types",
+    "apply_status_action",
+    "parse_pounds",
+    "status_actions",
     "back_in_service",
     "batteries_due",
     "case_reference_warnings",
@@ -84,6 +88,8 @@ __all__ = [
     "extend_review",
     "free_alarms",
     "get_alarm",
+    "get_alarm_type",
+    "open_loan",
     "inventory",
     "issue_alarm",
     "loans_past_review",
@@ -317,7 +323,7 @@ def get_alarm(session: Session, alarm_id: str) -> Alarm:
     return alarm
 
 
-def _get_type(session: Session, type_id: str | None) -> AlarmType:
+def get_alarm_type(session: Session, type_id: str | None) -> AlarmType:
     found = session.get(AlarmType, type_id) if type_id else None
     if found is None or found.deleted_at is not None:
         raise ValidationError("Choose the type of alarm.", field="type")
@@ -333,7 +339,7 @@ def _get_agency(session: Session, agency_id: str | None, field_name: str) -> Age
     return found
 
 
-def _open_loan(session: Session, alarm_id: str) -> Loan | None:
+def open_loan(session: Session, alarm_id: str) -> Loan | None:
     return session.scalars(
         select(Loan)
         .where(Loan.alarm_id == alarm_id, Loan.ended_date.is_(None), _live(Loan))
@@ -585,7 +591,7 @@ def create_alarm_type(
 
 
 def update_alarm_type(session: Session, type_id: str, **changes: object) -> AlarmType:
-    row = _get_type(session, type_id)
+    row = get_alarm_type(session, type_id)
     allowed = {
         "name",
         "supplier",
@@ -708,7 +714,7 @@ def create_alarm(
     today = today or date.today()
     tag = _clean_tag(asset_tag)
     serial = _text(serial_number, 100, "serial_number", "The serial number")
-    alarm_type = _get_type(session, type_id)
+    alarm_type = get_alarm_type(session, type_id)
     _get_agency(session, owner_agency_id, "owner_agency")
     if status not in ALARM_STATUSES:
         raise ValidationError(f"'{status}' is not an alarm status.", field="status")
@@ -758,7 +764,7 @@ def update_alarm(session: Session, alarm_id: str, *, today: date | None = None, 
     serial = _text(
         changes.get("serial_number", alarm.serial_number), 100, "serial_number", "The serial number"
     )
-    alarm_type = _get_type(session, changes.get("type_id", alarm.type_id))
+    alarm_type = get_alarm_type(session, changes.get("type_id", alarm.type_id))
     owner = changes.get("owner_agency_id", alarm.owner_agency_id) or None
     _get_agency(session, owner, "owner_agency")
     purchase = changes.get("purchase_date", alarm.purchase_date)
@@ -884,7 +890,7 @@ def _marker_date(marker: bool, on: date | None, today: date) -> date | None:
 
 
 def _loan_for(session: Session, alarm: Alarm) -> Loan:
-    loan = _open_loan(session, alarm.id)
+    loan = open_loan(session, alarm.id)
     if loan is None or alarm.status not in ON_LOAN_STATUSES:
         raise ValidationError(f"Alarm {alarm.asset_tag} is not on loan.", field="alarm")
     return loan
@@ -1087,7 +1093,7 @@ def mark_lost(
     alarm = get_alarm(session, alarm_id)
     _require_transition(alarm, "lost")
     _check_not_future(on, today, "date", "The date")
-    loan = _open_loan(session, alarm.id)
+    loan = open_loan(session, alarm.id)
     if loan is not None:
         if on < loan.issued_date:
             raise ValidationError("The date cannot be before the alarm was issued.", field="date")
@@ -1258,6 +1264,97 @@ def retire_alarm(
     )
 
 
+#: Status changes offered by the screens: key -> (label, status it leads to).
+STATUS_ACTIONS: dict[str, tuple[str, str]] = {
+    "mark_awaiting_return": ("Loan ending: awaiting return", "awaiting return"),
+    "mark_faulty": ("Mark faulty", "faulty"),
+    "send_to_repair": ("Send for repair", "in repair"),
+    "back_in_service": ("Back in service", "available"),
+    "mark_found": ("Found: back in stock", "available"),
+    "mark_lost": ("Mark lost", "lost"),
+    "retire_alarm": ("Retire", "retired"),
+}
+_ACTION_FROM: dict[str, tuple[str, ...]] = {
+    "mark_awaiting_return": ("issued",),
+    "mark_faulty": ("available", "in repair"),
+    "send_to_repair": ("available", "faulty"),
+    "back_in_service": ("in repair", "faulty"),
+    "mark_found": ("lost",),
+    "mark_lost": ("available", "issued", "awaiting return", "in repair", "faulty"),
+    "retire_alarm": ("available", "in repair", "faulty", "lost"),
+}
+
+
+def status_actions(status: str) -> list[tuple[str, str]]:
+    """``(key, label)`` of the status changes allowed from ``status``, for a chooser."""
+    return [
+        (key, label) for key, (label, _) in STATUS_ACTIONS.items() if status in _ACTION_FROM[key]
+    ]
+
+
+def apply_status_action(
+    session: Session,
+    action: str,
+    *,
+    alarm_id: str,
+    on: date | None = None,
+    by_whom: str = "",
+    details: str = "",
+    cost_pence: int | None = None,
+    today: date | None = None,
+) -> Alarm:
+    """Run the status change ``action`` (a key of :data:`STATUS_ACTIONS`)."""
+    if action not in STATUS_ACTIONS:
+        raise ValidationError("Choose what has happened to the alarm.", field="action")
+    alarm = get_alarm(session, alarm_id)
+    if alarm.status not in _ACTION_FROM[action]:
+        raise ValidationError(
+            f"Alarm {alarm.asset_tag} is {alarm.status}; "
+            f"'{STATUS_ACTIONS[action][0]}' is not possible from there.",
+            field="action",
+        )
+    if cost_pence is not None and action not in ("send_to_repair", "back_in_service"):
+        raise ValidationError("A cost can only be recorded for a repair.", field="cost")
+    if action == "mark_awaiting_return":
+        mark_awaiting_return(session, alarm_id=alarm_id, on=on, by_whom=by_whom, today=today)
+        return alarm
+    if action == "mark_lost":
+        return mark_lost(
+            session, alarm_id=alarm_id, on=on, by_whom=by_whom, details=details, today=today
+        )
+    fn = {
+        "mark_faulty": mark_faulty,
+        "send_to_repair": send_to_repair,
+        "back_in_service": back_in_service,
+        "mark_found": mark_found,
+        "retire_alarm": retire_alarm,
+    }[action]
+    kwargs: dict = {
+        "alarm_id": alarm_id,
+        "on": on,
+        "by_whom": by_whom,
+        "details": details,
+        "today": today,
+    }
+    if action in ("send_to_repair", "back_in_service"):
+        kwargs["cost_pence"] = cost_pence
+    return fn(session, **kwargs)
+
+
+def parse_pounds(text: str, field_name: str = "cost") -> int | None:
+    """ "24.50", "£1,200" -> pence; "" -> None.  Money is kept as integer pence."""
+    raw = (text or "").strip().replace("£", "").replace(",", "").strip()
+    if not raw:
+        return None
+    if not re.fullmatch(r"\d{1,7}(\.\d{1,2})?", raw):
+        raise ValidationError(
+            f"'{text.strip()}' is not an amount of money; enter it as, for example, 24.50.",
+            field=field_name,
+        )
+    pounds, _, pence = raw.partition(".")
+    return int(pounds) * 100 + int((pence + "00")[:2])
+
+
 # --------------------------------------------------------------------------- device log
 def add_log_entry(
     session: Session,
@@ -1299,10 +1396,10 @@ def add_log_entry(
             raise ValidationError("Record whether the test passed or failed.", field="result")
     elif result:
         raise ValidationError("Only a test has a pass or fail result.", field="result")
-    loan = _open_loan(session, alarm.id) if alarm.status in ON_LOAN_STATUSES else None
+    loan = open_loan(session, alarm.id) if alarm.status in ON_LOAN_STATUSES else None
     text = (details or "").strip()
     if kind == "SIM change":
-        alarm_type = _get_type(session, alarm.type_id)
+        alarm_type = get_alarm_type(session, alarm.type_id)
         sim = _clean_sim(new_sim_number, alarm_type)
         if not sim:
             raise ValidationError("Enter the new SIM's phone number.", field="sim_number")
@@ -1715,7 +1812,8 @@ def device_history(session: Session, alarm_id: str) -> DeviceHistory:
     for entry in log:
         text = entry.details or entry.kind.capitalize()
         if entry.kind == "test":
-            text = f"Test {entry.result}." + (f" {entry.details}" if entry.details else "")
+            outcome = {"pass": "passed", "fail": "failed"}.get(entry.result, entry.result)
+            text = f"Test {outcome}." + (f" {entry.details}" if entry.details else "")
         if entry.cost_pence:
             text += f" Cost £{entry.cost_pence / 100:,.2f}."
         events.append(
