@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session, object_session
 
 from dvcoord.errors import ValidationError
@@ -2271,29 +2271,35 @@ def changes_since(
     ``"theme"``, ``"aim"`` or ``"plan_change"`` for structural changes.  Edits that
     changed only bookkeeping are left out.  Runs a fixed number of queries.
     """
-    entries = list(
-        session.scalars(
-            select(AuditEntry)
-            .where(
-                AuditEntry.at >= _as_utc_datetime(since), AuditEntry.table_name.in_(list(tables))
-            )
-            .order_by(AuditEntry.id)
+    state_json = func.coalesce(AuditEntry.after, AuditEntry.before)
+    is_edit = AuditEntry.action.in_(("update", "merge"))
+    query = (
+        select(
+            AuditEntry.at,
+            AuditEntry.user,
+            AuditEntry.table_name,
+            AuditEntry.row_id,
+            AuditEntry.action,
+            *(func.json_extract(state_json, f"$.{key}") for key in _STATE_KEYS),
+            case((is_edit, AuditEntry.before)),
+            case((is_edit, AuditEntry.after)),
         )
+        .where(AuditEntry.at >= _as_utc_datetime(since), AuditEntry.table_name.in_(list(tables)))
+        .order_by(AuditEntry.id)
     )
     parsed = []
     action_ids: set[str] = set()
     theme_ids: set[str] = set()
-    for entry in entries:
-        before = json.loads(entry.before) if entry.before else {}
-        after = json.loads(entry.after) if entry.after else {}
-        state = after or before
+    for row in session.execute(query):
+        state = {k: v for k, v in zip(_STATE_KEYS, row[5:-2], strict=True) if v is not None}
+        entry = _Entry(*row[:5])
         if entry.table_name == "action":
             action_ids.add(entry.row_id)
         elif "action_id" in state:
             action_ids.add(state["action_id"])
         elif "theme_id" in state:
             theme_ids.add(state["theme_id"])
-        parsed.append((entry, before, after, state))
+        parsed.append((entry, row[-2], row[-1], state))
     actions = _lookup(
         session,
         select(Action.id, Action.reference, Action.plan_id, Action.text),
@@ -2302,10 +2308,9 @@ def changes_since(
     )
     themes = _lookup(session, select(Theme.id, Theme.plan_id), Theme.id, theme_ids)
     plan_ids = {row[2] for row in actions.values()} | {row[1] for row in themes.values()}
-    for _entry, _b, _a, state in parsed:
+    for entry, _b, _a, state in parsed:
         if "plan_id" in state:
             plan_ids.add(state["plan_id"])
-    for entry, *_ in parsed:
         if entry.table_name == "plan":
             plan_ids.add(entry.row_id)
     plans = _lookup(session, select(Plan.id, Plan.title), Plan.id, plan_ids)
@@ -2330,16 +2335,7 @@ def changes_since(
             continue
         changes: tuple[FieldChange, ...] = ()
         if entry.action in ("update", "merge") and before and after:
-            changes = tuple(
-                FieldChange(
-                    k,
-                    _FIELD_LABELS.get(k, k.replace("_", " ").capitalize()),
-                    before.get(k),
-                    after.get(k),
-                )
-                for k in after
-                if k not in _IGNORED and before.get(k) != after.get(k)
-            )
+            changes = _diff(json.loads(before), json.loads(after))
             if not changes and entry.action == "update":
                 continue
         reference = act[1] if act else ""
@@ -2360,6 +2356,40 @@ def changes_since(
             )
         )
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    at: datetime
+    user: str
+    table_name: str
+    row_id: str
+    action: str
+
+
+#: Values of an audited row that describe it (read with SQLite's json_extract).
+_STATE_KEYS = (
+    "action_id",
+    "theme_id",
+    "plan_id",
+    "text",
+    "reference",
+    "due_text",
+    "update_date",
+    "rag",
+    "title",
+    "summary",
+)
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldChange, ...]:
+    changed = [k for k, v in after.items() if v != before.get(k) and k not in _IGNORED]
+    return tuple(
+        FieldChange(
+            k, _FIELD_LABELS.get(k) or k.replace("_", " ").capitalize(), before.get(k), after[k]
+        )
+        for k in changed
+    )
 
 
 def _lookup(session: Session, query: Any, key_column: Any, ids: set[str]) -> dict[str, Any]:
