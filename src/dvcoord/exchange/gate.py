@@ -333,7 +333,13 @@ def schema_differences(
 ) -> list[str]:
     """Sentences describing how the file's schema differs from ``ref`` (most serious
     first).  Columns are read only for tables whose definition matched."""
-    extra = [found[k] for k in found if k not in ref.objects]
+    # An object in place of one of dvcoord's of another kind (a view named like a
+    # table) counts as an extra object: that is what it is.
+    extra = [
+        o
+        for k, o in found.items()
+        if k not in ref.objects or (o.type, o.kind) != (ref.objects[k].type, ref.objects[k].kind)
+    ]
     order = {"trigger": 0, "view": 1, "virtual table": 2, "table": 3, "index": 4}
     extra.sort(key=lambda o: (order.get(o.kind, 5), o.name))
     problems = [
@@ -347,10 +353,12 @@ def schema_differences(
                 f"The file {name} lacks the {want.kind} '{want.name}' that dvcoord creates"
             )
             continue
-        if have.type != want.type or have.tbl_name.lower() != want.tbl_name.lower():
+        if (have.type, have.kind) != (want.type, want.kind):
+            continue  # reported above
+        if have.tbl_name.lower() != want.tbl_name.lower():
             problems.append(
-                f"The file {name} has {_a(have.kind)} '{have.name}' where dvcoord "
-                f"has {_a(want.kind)}"
+                f"The file {name} has the {have.kind} '{have.name}' on the table "
+                f"'{have.tbl_name}', not on '{want.tbl_name}'"
             )
             continue
         if want.type == "table" and want.kind == "table" and have.kind == "table":
@@ -491,6 +499,25 @@ _DATETIME_GLOBS = (
 )
 
 
+def _valid_date(q: str) -> str:
+    """SQL: the YYYY-MM-DD at the start of ``q`` is a real calendar day (Python's rules)."""
+    return (
+        f"CAST(substr({q}, 1, 4) AS INTEGER) >= 1 "
+        f"AND CAST(substr({q}, 6, 2) AS INTEGER) BETWEEN 1 AND 12 "
+        f"AND CAST(substr({q}, 9, 2) AS INTEGER) BETWEEN 1 AND CAST(strftime('%d', "
+        f"substr({q}, 1, 8) || '01', '+1 month', '-1 day') AS INTEGER)"
+    )
+
+
+def _valid_time(q: str) -> str:
+    """SQL: the HH:MM:SS after the date in ``q`` is a real time of day."""
+    return (
+        f"CAST(substr({q}, 12, 2) AS INTEGER) <= 23 "
+        f"AND CAST(substr({q}, 15, 2) AS INTEGER) <= 59 "
+        f"AND CAST(substr({q}, 18, 2) AS INTEGER) <= 59"
+    )
+
+
 def _check_values(conn: sqlite3.Connection, ref: Schema, name: str, progress) -> dict[str, int]:
     counts: dict[str, int] = {}
     total = 0
@@ -518,15 +545,15 @@ def _check_values(conn: sqlite3.Connection, ref: Schema, name: str, progress) ->
                 checks.append((col, "type"))
             if dates == "date":
                 exprs.append(
-                    f"total({q} IS NOT NULL AND ({q} NOT GLOB '{_DATE_GLOB}' "
-                    f"OR date({q}) IS NOT {q}))"
+                    f"total({q} IS NOT NULL AND NOT coalesce({q} GLOB '{_DATE_GLOB}' "
+                    f"AND {_valid_date(q)}, 0))"
                 )
                 checks.append((col, "date"))
             elif dates == "datetime":
                 globs = " OR ".join(f"{q} GLOB '{g}'" for g in _DATETIME_GLOBS)
                 exprs.append(
-                    f"total({q} IS NOT NULL AND (NOT ({globs}) "
-                    f"OR datetime(substr({q}, 1, 19)) IS NOT substr({q}, 1, 19)))"
+                    f"total({q} IS NOT NULL AND NOT coalesce(({globs}) AND {_valid_date(q)} "
+                    f"AND {_valid_time(q)}, 0))"
                 )
                 checks.append((col, "date"))
         row = conn.execute(f"SELECT {', '.join(exprs)} FROM {_q(obj.name)}").fetchone()
@@ -601,7 +628,12 @@ def _read_core(conn: sqlite3.Connection, name: str) -> tuple[dict[str, str], str
     found = read_objects(conn, name)
     head = reference_schemas(migrate.head_revision())[0]
     meta = found.get("meta")
-    if meta is None or meta.type != "table":
+    if meta is not None and meta.kind != "table":
+        raise DvcoordError(
+            f"The file {name} contains {_a(meta.kind)} 'meta' that dvcoord does not create "
+            "(in place of its settings table); it was not opened."
+        )
+    if meta is None:
         raise NotADvcoordFile(
             f"The file {name} has no dvcoord settings table: it is not a dvcoord database."
         )
@@ -684,7 +716,7 @@ def check_incoming(path: Path, passphrase: str | None = None, *, progress=None) 
     except DvcoordError:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeError) as exc:
         shutil.rmtree(work, ignore_errors=True)
         raise _sqlite_problem(name, exc) from None
     except OSError as exc:
@@ -702,20 +734,58 @@ def check_incoming(path: Path, passphrase: str | None = None, *, progress=None) 
         ) from None
 
 
-def _sqlite_problem(name: str, exc: sqlite3.Error) -> DvcoordError:
+def clean_detail(text: object, limit: int = 150) -> str:
+    """One short line of a message from SQLite (which may span lines or quote data)."""
+    lines = [ln.strip() for ln in str(text).splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("*** in database")]
+    detail = " ".join(" ".join(lines).split())
+    return detail if len(detail) <= limit else detail[: limit - 1] + "…"
+
+
+_UTF8_RE = re.compile(r"could not decode to utf-8 column '([^']*)'", re.I)
+
+
+def describe_sqlite_problem(
+    name: str, exc: BaseException, doing: str = "it was not opened"
+) -> DvcoordError:
+    """A plain sentence for an error SQLite (or decoding its text) raised on a received file."""
     text = str(exc).lower()
     if "too big" in text:
-        return DvcoordError(
-            f"The file {name} holds a value larger than dvcoord allows; it was not opened."
-        )
+        return DvcoordError(f"The file {name} holds a value larger than dvcoord allows; {doing}.")
     if "no such module" in text:
         return DvcoordError(
-            f"The file {name} contains a virtual table that dvcoord does not "
-            "create; it was not opened."
+            f"The file {name} contains a virtual table that dvcoord does not create; {doing}."
+        )
+    m = _UTF8_RE.search(str(exc))
+    if m or isinstance(exc, UnicodeError):
+        where = f" (in the column '{m.group(1)}')" if m else ""
+        return DamagedFileError(
+            f"The file {name} is damaged: it holds text that is not valid UTF-8{where}; {doing}."
         )
     return DamagedFileError(
-        f"The file {name} is damaged and cannot be read ({exc}); it was not opened."
+        f"The file {name} is damaged and cannot be read ({clean_detail(exc)}); {doing}."
     )
+
+
+def _sqlite_problem(name: str, exc: BaseException) -> DvcoordError:
+    return describe_sqlite_problem(name, exc)
+
+
+def _quick_check(conn: sqlite3.Connection, name: str) -> None:
+    conn.text_factory = bytes
+    try:
+        rows = conn.execute("PRAGMA quick_check(20)").fetchall()
+    finally:
+        conn.text_factory = str
+    problems = [
+        r[0].decode("utf-8", "replace") if isinstance(r[0], bytes) else str(r[0]) for r in rows
+    ]
+    problems = [p for p in problems if p != "ok"]
+    if problems:
+        raise DamagedFileError(
+            f"The file {name} is damaged: SQLite's check reports a problem "
+            f"({clean_detail(problems[0])}); it was not opened."
+        )
 
 
 def _check_copy(copy: Path, name: str, progress) -> CheckedFile:
@@ -723,13 +793,7 @@ def _check_copy(copy: Path, name: str, progress) -> CheckedFile:
     _progress(progress, 1, 4, "Checking the file's structure")
     conn = _open_untrusted(copy)
     try:
-        problems = [r[0] for r in conn.execute("PRAGMA quick_check(20)").fetchall()]
-        problems = [p for p in problems if p != "ok"]
-        if problems:
-            raise DamagedFileError(
-                f"The file {name} is damaged: SQLite's check reports {len(problems)} "
-                f"problem(s), first: {str(problems[0])[:200]}."
-            )
+        _quick_check(conn, name)
         meta_rows, revision = _read_core(conn, name)
         _progress(progress, 2, 4, "Comparing its tables with dvcoord's")
         check_schema(conn, revision, name)

@@ -60,7 +60,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import lazyload
 from sqlalchemy.pool import NullPool
 
-from dvcoord.errors import DamagedFileError, DvcoordError
+from dvcoord.errors import DvcoordError
 from dvcoord.exchange import gate
 from dvcoord.store import backups
 from dvcoord.store.audit import to_jsonable
@@ -511,12 +511,9 @@ def plan_merge(
     except DvcoordError:
         checked.close()
         raise
-    except sqlite3.Error as exc:
+    except (sqlite3.Error, UnicodeError) as exc:
         checked.close()
-        raise DamagedFileError(
-            f"The file {name} could not be compared with this database "
-            f"({exc}); nothing was changed."
-        ) from None
+        raise gate.describe_sqlite_problem(name, exc, "nothing was changed") from None
     except MemoryError:
         checked.close()
         raise DvcoordError(f"The file {name} is too large to merge on this computer.") from None
