@@ -59,6 +59,7 @@ from dvcoord.services._plancommon import (
     user_of,
 )
 from dvcoord.services.dashboard import Tile
+from dvcoord.store.base import uuid7
 from dvcoord.store.schema.core import META_RAG_KEY, AuditEntry, Meta
 from dvcoord.store.schema.plans import (
     ACTION_STATUSES,
@@ -1526,6 +1527,7 @@ def copy_plan_forward(
     aim_map: dict[str, str] = {}
     for theme in live_siblings(session, Theme, [Theme.plan_id == old.id]):
         copy = Theme(
+            id=uuid7(),
             plan_id=new.id,
             position=theme.position,
             code=theme.code,
@@ -1533,14 +1535,16 @@ def copy_plan_forward(
             key_objective=theme.key_objective,
         )
         session.add(copy)
-        session.flush()
         theme_map[theme.id] = copy.id
         for aim in live_siblings(session, Aim, [Aim.theme_id == theme.id]):
             aim_copy = Aim(
-                theme_id=copy.id, position=aim.position, reference=aim.reference, text=aim.text
+                id=uuid7(),
+                theme_id=copy.id,
+                position=aim.position,
+                reference=aim.reference,
+                text=aim.text,
             )
             session.add(aim_copy)
-            session.flush()
             aim_map[aim.id] = aim_copy.id
 
     actions = list(
@@ -1566,9 +1570,14 @@ def copy_plan_forward(
     ]
     n_milestones = n_updates = 0
     old_ids = [a.id for a in carried]
-    children = _action_children(session, old_ids)
+    by_action: dict[str, list[Any]] = {}
+    for child in _action_children(session, old_ids):
+        if child.deleted_at is None:
+            by_action.setdefault(child.action_id, []).append(child)
+    live_agencies = set(session.scalars(select(Agency.id).where(Agency.deleted_at.is_(None))))
     for action in carried:
         copy = Action(
+            id=uuid7(),
             plan_id=new.id,
             theme_id=theme_map[action.theme_id],
             aim_id=aim_map.get(action.aim_id) if action.aim_id else None,
@@ -1577,13 +1586,11 @@ def copy_plan_forward(
             **{name: getattr(action, name) for name in copied_fields},
         )
         session.add(copy)
-        session.flush()
-        mine = [c for c in children if c.action_id == action.id and c.deleted_at is None]
+        mine = by_action.get(action.id, [])
         for link in sorted(
             (c for c in mine if isinstance(c, ActionAgency)), key=lambda c: (c.role, c.position)
         ):
-            agency = session.get(Agency, link.agency_id)
-            if agency is not None and agency.deleted_at is None:
+            if link.agency_id in live_agencies:
                 session.add(
                     ActionAgency(
                         action_id=copy.id,
