@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 
 from dvcoord.errors import ValidationError
 from dvcoord.services import alarms as A
+from dvcoord.store import Database
+from dvcoord.store.backups import copy_database
 from dvcoord.store.schema.alarms import Alarm, DeviceLogEntry, Loan
 from dvcoord.store.schema.core import AuditEntry
 from dvcoord.store.schema.plans import Agency
@@ -17,9 +19,8 @@ from dvcoord.store.schema.plans import Agency
 TODAY = date(2026, 11, 23)
 
 
-@pytest.fixture
-def stock(db):
-    """Two types, three alarms, two agencies."""
+def _build_stock(db) -> dict[str, str]:
+    """Two agencies, three types, three alarms."""
     with db.transaction() as s:
         police = Agency(name="Kent Police", short_name="Police", sector="police")
         idva = Agency(name="Oasis IDVA Service", short_name="IDVA", sector="voluntary sector")
@@ -59,7 +60,7 @@ def stock(db):
             owner_agency_id=police.id,
             today=TODAY,
         )
-        ids = {
+        return {
             "police": police.id,
             "idva": idva.id,
             "pendant": pendant.id,
@@ -69,7 +70,37 @@ def stock(db):
             "a2": a2.id,
             "a3": a3.id,
         }
-    return ids
+
+
+@pytest.fixture(scope="module")
+def templates(tmp_path_factory):
+    """An empty database and one with the stock, made once; each test gets a copy
+    (opening a copy is several times faster than creating a database)."""
+    folder = tmp_path_factory.mktemp("alarm-templates")
+    empty = Database.create(folder / "empty.sqlite", user="Test Officer", partnership="Test CSP")
+    empty.close()
+    stocked_path = copy_database(folder / "empty.sqlite", folder / "stock.sqlite")
+    stocked = Database.open(stocked_path, user="Test Officer", backup=False)
+    ids = _build_stock(stocked)
+    stocked.close()
+    return folder / "empty.sqlite", stocked_path, ids
+
+
+@pytest.fixture
+def db(request, templates, tmp_path):
+    """This module's own ``db``: a copy of the empty template, or of the stocked one when
+    the test also asks for ``stock``."""
+    source = templates[1] if "stock" in request.fixturenames else templates[0]
+    database = Database.open(
+        copy_database(source, tmp_path / "test.sqlite"), user="Test Officer", backup=False
+    )
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def stock(templates):
+    return templates[2]
 
 
 def issue(db, ids, alarm="a1", **kw):
