@@ -38,23 +38,22 @@ if TYPE_CHECKING:
     from dvcoord.store import Database
 
 TITLE = "Domestic abuse action plan"
-HEADER = [
-    "Ref",
-    "Action",
-    "Lead / support agencies",
-    "Target date",
-    "Outcomes",
-    "Progress to date",
-    "RAG",
-]
-#: Points for the narrow columns, shares of what is left for the others.
-WIDTHS = [14 * mm, 0.205, 0.135, 21 * mm, 0.19, 0.47, 11 * mm]
-RAG_COLUMN = 6
+#: (header, width, optional): points for narrow columns, shares of what is left for the
+#: others.  An optional column is left out when no action of the plan fills it in.
+COLUMNS: tuple[tuple[str, float, bool], ...] = (
+    ("Ref", 14 * mm, False),
+    ("Action", 0.2, False),
+    ("Lead / support agencies", 0.16, False),
+    ("Target date", 22 * mm, True),
+    ("Outcomes", 0.18, True),
+    ("Progress to date", 0.46, False),
+    ("RAG", 11 * mm, False),
+)
 #: Share of a page that must be left for a theme to start on it.
 _MIN_START = 0.4
 
 
-def _row(a: ActionRow, options: L.ReportOptions) -> list[Any]:
+def _cells(a: ActionRow, options: L.ReportOptions) -> list[Any]:
     return [
         a.reference,
         free(a.text, options),
@@ -66,7 +65,29 @@ def _row(a: ActionRow, options: L.ReportOptions) -> list[Any]:
     ]
 
 
-def _theme_flowables(theme: ThemeBlock, options: L.ReportOptions) -> list[Any]:
+class _Columns:
+    """The columns a plan's tables print (empty optional columns dropped)."""
+
+    def __init__(self, actions: list[ActionRow]) -> None:
+        filled = {
+            "Target date": any(target_cell(a) for a in actions),
+            "Outcomes": any((a.outcomes or "").strip() for a in actions),
+        }
+        self.keep = [
+            i
+            for i, (name, _, optional) in enumerate(COLUMNS)
+            if not optional or filled.get(name, True)
+        ]
+        self.header = [COLUMNS[i][0] for i in self.keep]
+        self.widths = [COLUMNS[i][1] for i in self.keep]
+        self.rag_column = self.header.index("RAG")
+
+    def row(self, a: ActionRow, options: L.ReportOptions) -> list[Any]:
+        cells = _cells(a, options)
+        return [cells[i] for i in self.keep]
+
+
+def _theme_flowables(theme: ThemeBlock, columns: _Columns, options: L.ReportOptions) -> list[Any]:
     out: list[Any] = [L.heading(theme.heading, 1)]
     if theme.key_objective:
         out.append(
@@ -77,17 +98,17 @@ def _theme_flowables(theme: ThemeBlock, options: L.ReportOptions) -> list[Any]:
                 keep_with_next=True,
             )
         )
-    rows: list[Any] = [_row(a, options) for a in theme.actions]
+    rows: list[Any] = [columns.row(a, options) for a in theme.actions]
     for aim in theme.aims:
         rows.append(L.span_row(free(aim.heading, options) or "Aim"))
         if aim.actions:
-            rows.extend(_row(a, options) for a in aim.actions)
+            rows.extend(columns.row(a, options) for a in aim.actions)
         else:
             rows.append(L.span_row("No actions under this aim yet.", kind="note"))
     if not rows:
         out.append(L.no_data("No actions in this theme yet."))
         return out
-    out.append(L.data_table(HEADER, rows, WIDTHS, rag_column=RAG_COLUMN))
+    out.append(L.data_table(columns.header, rows, columns.widths, rag_column=columns.rag_column))
     return out
 
 
@@ -114,14 +135,18 @@ def _themes_summary(model: ActionPlanModel) -> list[Any]:
     if not model.themes:
         return []
     letters = [e.letter for e in model.plan.rag_key]
+    known = set(letters)
+    if any(a.rag not in known for a in model.actions):
+        letters.append("")  # counted as "Not rated" (or a letter outside the key)
     rows = []
     for t in model.themes:
         actions = t.all_actions
         rows.append(
-            [t.heading, len(actions)] + [sum(1 for a in actions if a.rag == x) for x in letters]
+            [t.heading, len(actions)]
+            + [sum(1 for a in actions if (a.rag if a.rag in known else "") == x) for x in letters]
         )
-    header = ["Theme", "Actions"] + [model.plan.rag_name(x) for x in letters]
-    widths = [1.0, 15 * mm] + [14 * mm] * len(letters)
+    header = ["Theme", "Actions"] + [model.plan.rag_name(x) if x else "Not rated" for x in letters]
+    widths = [1.0, 15 * mm] + [(17 if x == "" else 14) * mm for x in letters]
     right = tuple(range(1, len(header)))
     return [L.heading("Themes", 2), L.data_table(header, rows, widths, right_align=right)]
 
@@ -152,6 +177,7 @@ def _cover(model: ActionPlanModel, options: L.ReportOptions, width: float) -> li
     )
     out: list[Any] = [side]
     if model.plan.description:
+        out.append(L.heading("Notes on this plan", 2))
         out.append(L.para(free(model.plan.description, options)))
     return out
 
@@ -185,14 +211,14 @@ def render_action_plan(
         )
     else:
         story.append(L.no_data("No changes recorded yet."))
-    story.append(L.page_break())
     if not model.actions and not any(t.aims for t in model.themes):
         story.append(L.heading("Actions", 1))
         story.append(L.no_data("This plan has no actions yet."))
-    for i, theme in enumerate(model.themes):
-        if i:  # a theme starts on a new page unless a good part of this one is left
-            story.append(CondPageBreak(doc.frame_height * _MIN_START))
-        story += _theme_flowables(theme, options)
+    columns = _Columns(model.actions)
+    for theme in model.themes:
+        # A theme starts on a new page unless a good part of this one is left.
+        story.append(CondPageBreak(doc.frame_height * _MIN_START))
+        story += _theme_flowables(theme, columns, options)
     return doc.build(story)
 
 

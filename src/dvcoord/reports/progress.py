@@ -7,11 +7,16 @@ latest update, the overdue milestones, and the actions changed since a chosen da
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportlab.lib import colors
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
 
+from dvcoord.reports import fonts
 from dvcoord.reports import layout as L
 from dvcoord.reports._plan_common import (
     AREA,
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
     from dvcoord.store import Database
 
 TITLE = "Action plan progress summary"
+_DASH = "\u2013"
 
 
 def _name(letter: str, model: ProgressModel) -> str:
@@ -52,14 +58,116 @@ def _counts(model: ProgressModel) -> list[Any]:
     widths = [1.0] + [17 * mm] * len(letters) + [15 * mm]
     numeric = range(1, len(letters) + 2)
     out: list[Any] = [L.data_table(header, rows, widths, right_align=numeric, total_row=True)]
-    rated = [x for x in letters if x]
-    series = {_name(x, model): [t.counts.get(x, 0) for t in model.rag_counts] for x in rated}
-    if model.rag_counts and any(v for vals in series.values() for v in vals):
-        colours = {_name(x, model): L.RAG_COLOURS.get(x, L.RAG_COLOURS[""]) for x in rated}
-        out.append(
-            L.bar_chart([t.title for t in model.rag_counts], series, colours, height=72 * mm)
-        )
+    if model.action_count:
+        out.append(ThemeRagChart(model))
     return out
+
+
+class ThemeRagChart(Flowable):
+    """One horizontal bar per theme, split into its RAG counts (each segment lettered
+    colour and count, so colour is never the only signal), with a legend."""
+
+    LABEL_W = 58 * mm
+    ROW_H = 8.5 * mm
+    BAR_H = 5.2 * mm
+    LEGEND_H = 9 * mm
+    AXIS_H = 5 * mm
+
+    def __init__(self, model: ProgressModel) -> None:
+        super().__init__()
+        self.model = model
+        self.letters = model.rag_letters
+        self.rows = list(model.rag_counts)
+        self.width = 170 * mm
+        self.height = len(self.rows) * self.ROW_H + self.AXIS_H + self.LEGEND_H
+
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
+        self.width = availWidth
+        return self.width, self.height
+
+    def getSpaceBefore(self) -> float:  # noqa: N802 (ReportLab API)
+        return 6
+
+    def getSpaceAfter(self) -> float:  # noqa: N802 (ReportLab API)
+        return 10
+
+    def _label_lines(self, text: str) -> list[str]:
+        words, lines, line = text.split(), [], ""
+        limit = self.LABEL_W - 4 * mm
+        for w in words:
+            trial = f"{line} {w}".strip()
+            if line and stringWidth(trial, fonts.SANS, 7.5) > limit:
+                lines.append(line)
+                line = w
+            else:
+                line = trial
+        lines.append(line)
+        if len(lines) > 2:
+            rest = " ".join(lines[1:])
+            while rest and stringWidth(rest + "\u2026", fonts.SANS, 7.5) > limit:
+                rest = rest[:-1]
+            lines = [lines[0], rest.rstrip() + "\u2026"]
+        return lines
+
+    def draw(self) -> None:
+        c = self.canv
+        c.saveState()
+        plot_x = self.LABEL_W
+        plot_w = self.width - plot_x - 4 * mm
+        most = max((r.total for r in self.rows), default=0) or 1
+        step = max(1, math.ceil(most / 6))
+        top = self.height - 1
+        # value grid and scale
+        c.setLineWidth(0.4)
+        c.setFont(fonts.SANS, 6.5)
+        for v in range(0, most + step, step):
+            x = plot_x + plot_w * v / (math.ceil(most / step) * step)
+            c.setStrokeColor(L.RULE)
+            c.line(x, self.LEGEND_H + self.AXIS_H, x, top)
+            c.setFillColor(L.MUTED)
+            c.drawCentredString(x, self.LEGEND_H + 1.5 * mm, str(v))
+        scale = plot_w / (math.ceil(most / step) * step)
+        for i, row in enumerate(self.rows):
+            y_mid = top - (i + 0.5) * self.ROW_H
+            lines = self._label_lines(row.title)
+            c.setFillColor(L.INK)
+            c.setFont(fonts.SANS, 7.5)
+            first = y_mid + (len(lines) - 1) * 4.5 - 2.5
+            for j, line in enumerate(lines):
+                c.drawRightString(plot_x - 2.5 * mm, first - j * 9, line)
+            x = plot_x
+            for letter in self.letters:
+                n = row.counts.get(letter, 0)
+                if not n:
+                    continue
+                w = n * scale
+                fill = L.RAG_COLOURS.get(letter, L.RAG_COLOURS[""])
+                c.setFillColor(fill)
+                c.setStrokeColor(colors.white)
+                c.setLineWidth(0.8)
+                c.rect(x, y_mid - self.BAR_H / 2, w, self.BAR_H, stroke=1, fill=1)
+                label = f"{letter or _DASH} {n}"
+                c.setFont(fonts.CONDENSED_BOLD, 7)
+                if stringWidth(label, fonts.CONDENSED_BOLD, 7) > w - 2:
+                    label = str(n)
+                if stringWidth(label, fonts.CONDENSED_BOLD, 7) <= w - 2:
+                    c.setFillColor(colors.white if letter == "R" else L.INK)
+                    c.drawCentredString(x + w / 2, y_mid - 2.4, label)
+                x += w
+            c.setFillColor(L.MUTED)
+            c.setFont(fonts.SANS, 7)
+            c.drawString(x + 1.5 * mm, y_mid - 2.4, f"{row.total}")
+        # legend
+        x = plot_x
+        c.setFont(fonts.SANS, 7.5)
+        for letter in self.letters:
+            c.setFillColor(L.RAG_COLOURS.get(letter, L.RAG_COLOURS[""]))
+            c.rect(x, 1.2 * mm, 3.2 * mm, 3.2 * mm, stroke=0, fill=1)
+            c.setFillColor(L.INK)
+            name = f"{letter} {_name(letter, self.model)}" if letter else _name(letter, self.model)
+            c.drawString(x + 4.5 * mm, 1.9 * mm, name)
+            x += 4.5 * mm + stringWidth(name, fonts.SANS, 7.5) + 7 * mm
+        c.restoreState()
 
 
 def _red(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
@@ -121,7 +229,7 @@ def _changed(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
         L.data_table(
             ["Ref", "Action", "What changed", "Latest update", "RAG"],
             rows,
-            [12 * mm, 0.32, 0.2, 0.48, 10 * mm],
+            [12 * mm, 0.3, 0.27, 0.43, 10 * mm],
             rag_column=4,
         )
     ]

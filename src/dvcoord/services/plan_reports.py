@@ -23,10 +23,12 @@ the number of actions.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -37,7 +39,7 @@ from dvcoord.services import plans as ps
 from dvcoord.services.dates import format_date, fy_label, quarter_label, quarter_of, quarter_range
 from dvcoord.services.milestones import MilestoneRow
 from dvcoord.services.plans import ActionRow
-from dvcoord.store.schema.plans import Agency, Plan, PlanChange
+from dvcoord.store.schema.plans import Agency, Milestone, Plan, PlanChange
 
 __all__ = [
     "ActionPlanModel",
@@ -68,7 +70,7 @@ __all__ = [
 ]
 
 _RAG_ORDER = ("R", "A", "G", "B", "")
-_RAG_NAMES = {"R": "Red", "A": "Amber", "G": "Green", "B": "Blue", "": "Not rated"}
+_RAG_NAMES = {"R": "Red", "A": "Amber", "G": "Green", "B": "Blue", "": "not rated"}
 
 
 # --------------------------------------------------------------------------- models
@@ -107,6 +109,8 @@ class PlanInfo:
         return self.status.capitalize() if self.status else ""
 
     def rag_name(self, letter: str) -> str:
+        if not letter:
+            return "Not rated"
         for e in self.rag_key:
             if e.letter == letter:
                 return e.name
@@ -278,11 +282,17 @@ def agencies_cell(action: ActionRow) -> str:
     return f"{lead}\n{support_text}" if lead else support_text
 
 
+_BARE_CODE = re.compile(r"(?:\d+|[IVXLC]+|[A-Z])")
+
+
 def _theme_heading(code: str, title: str) -> str:
+    """ "2. Support in the Community" from code "2"; "SC Select…" from code "SC"."""
     code = (code or "").strip()
-    if code and not title.startswith(code):
-        return f"{code} {title}"
-    return title
+    if not code or title.startswith(code):
+        return title
+    if _BARE_CODE.fullmatch(code):
+        return f"{code}. {title}"
+    return f"{code} {title}"
 
 
 def period_label(date_from: date, date_to: date) -> str:
@@ -544,21 +554,90 @@ def build_milestones_model(
 
 
 # --------------------------------------------------------------------------- progress
-def _change_phrase(row: ps.ChangeRow) -> str:
-    """A short phrase for a table cell beside the action itself."""
+_FIELD_WORDS = {
+    "rag": "RAG",
+    "status": "status",
+    "reference": "reference",
+    "target_text": "target date",
+    "lead_text": "lead agency",
+    "cost_pence": "cost",
+    "theme_id": "theme",
+    "aim_id": "aim",
+    "due_text": "due date",
+    "update_date": "date",
+}
+
+
+def _value_words(field_name: str, value: Any) -> str:
+    if field_name == "rag":
+        return _RAG_NAMES.get(str(value or ""), str(value))
+    if value is None or value == "":
+        return "blank"
+    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return format_date(date.fromisoformat(value))
+    return str(value)
+
+
+def _short(text: str, limit: int = 60) -> str:
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "\u2026"
+
+
+def _field_phrases(changes: Iterable[ps.FieldChange], *, first_fill: bool = True) -> list[str]:
+    """Phrases for field changes; ``first_fill=False`` leaves out blank -> value changes
+    (a new plan being filled in)."""
+    out = []
+    for c in changes:
+        if c.field in ("position", "completed_on"):
+            continue
+        if not first_fill and c.before in (None, ""):
+            continue
+        if c.field in _FIELD_WORDS and c.field not in ("theme_id", "aim_id"):
+            word = _FIELD_WORDS[c.field]
+            out.append(
+                f"{word[0].upper()}{word[1:]} {_value_words(c.field, c.before)} \u2192 "
+                f"{_value_words(c.field, c.after)}"
+            )
+        elif c.field in ("theme_id", "aim_id"):
+            out.append(f"Moved to another {_FIELD_WORDS[c.field]}")
+        else:
+            out.append(f"{c.label} changed")
+    return out
+
+
+def _change_phrase(
+    row: ps.ChangeRow, milestone_text: dict[str, str], *, new_plan: bool = False
+) -> str:
+    """A short phrase for a table cell beside the action itself ("" if nothing to say)."""
+    fields = _field_phrases(row.changes, first_fill=not new_plan)
+    merged = " (merged from another copy)" if row.action == "merge" else ""
     if row.table == "action":
         if row.action == "insert":
             return "Added to the plan"
         if row.action == "restore":
             return "Restored"
-        what = "; ".join(c.describe() for c in row.changes)
-        if row.action == "merge":
-            return f"Merged from another copy: {what}" if what else "Merged from another copy"
-        return what or "Edited"
-    text = row.description
-    if row.action_reference:
-        text = text.replace(f" on action {row.action_reference}", "")
-    return text.rstrip(".")
+        if not fields and new_plan and row.changes:
+            return ""  # only filled in for the first time
+        return ("; ".join(fields) or "Edited") + merged
+    if row.table == "milestone":
+        name = f"Milestone \u2018{_short(milestone_text.get(row.row_id, ''), 50)}\u2019"
+        if row.action == "insert":
+            return f"{name} added"
+        if row.action == "tombstone":
+            return f"{name} deleted"
+        if row.action == "restore":
+            return f"{name} restored"
+        if any(c.field == "status" and c.after == "complete" for c in row.changes):
+            return f"{name} completed"
+        fields = [f for f in fields if not f.startswith("Status ")] or fields
+        return f"{name}: {'; '.join(fields) or 'edited'}{merged}"
+    if row.table == "progress_update":
+        if row.action == "insert":
+            return "Progress update added"
+        if row.action == "tombstone":
+            return "Progress update deleted"
+        return "Progress update corrected" + merged
+    return row.description.rstrip(".")
 
 
 def changed_actions(
@@ -583,6 +662,14 @@ def changed_actions(
 
     added: set[str] = set()
     audit = ps.changes_since(session, since, plan_id=plan_id)
+    plan = session.get(Plan, plan_id)
+    created = plan.created_at.astimezone().date() if plan and plan.created_at else None
+    new_plan = created is not None and created >= since
+    if new_plan:
+        # The whole plan is new since the date (entered, imported or copied forward):
+        # that every part of it was added says nothing, so only its later edits and its
+        # progress updates (by their own dates) are listed.
+        audit = [r for r in audit if r.action != "insert"]
     for row in audit:
         if row.table == "action" and row.action == "insert":
             added.add(row.action_id)
@@ -591,6 +678,13 @@ def changed_actions(
     for u in sorted(dated, key=lambda u: u.update_date):
         if u.action_id not in added:
             note(u.action_id, u.update_date, f"Progress update of {format_date(u.update_date)}")
+    milestone_text = dict(
+        session.execute(
+            select(Milestone.id, Milestone.text).where(
+                Milestone.id.in_([r.row_id for r in audit if r.table == "milestone"])
+            )
+        ).all()
+    )
     for row in audit:
         when = row.at.astimezone().date()
         if row.action_id in added:
@@ -599,7 +693,12 @@ def changed_actions(
             continue
         if row.table == "progress_update" and row.row_id in dated_ids:
             continue  # listed above by its own date
-        note(row.action_id, when, _change_phrase(row))
+        if row.table == "progress_update" and row.action == "insert":
+            note(row.action_id, when, f"Progress update entered {format_date(when)}")
+            continue
+        phrase = _change_phrase(row, milestone_text, new_plan=new_plan)
+        if phrase:
+            note(row.action_id, when, phrase)
     order = {r.id: i for i, r in enumerate(rows)}
     return tuple(
         ChangedAction(by_id[aid], last, tuple(what))
