@@ -232,3 +232,31 @@ def refused(user_db: Path, received: Path, passphrase: str | None = None) -> str
     outcome = attempt(user_db, received, passphrase)
     assert outcome[0] == "refused", "the hostile file was merged"
     return outcome[1]
+
+
+def build_pair(folder: Path) -> tuple[Path, Path]:
+    """Two databases with the same rows: "District" (B) took "County" (A)'s shared copy
+    in its first merge.  Built with its own DVCOORD_HOME (for module-scoped fixtures)."""
+    import os
+
+    from dvcoord.exchange.merge import apply_merge, plan_merge
+    from dvcoord.exchange.share import share_copy
+
+    old = os.environ.get("DVCOORD_HOME")
+    os.environ["DVCOORD_HOME"] = str(folder / "home")
+    try:
+        a = make_db(folder / "a.sqlite", user="Officer A", name="County")
+        b = folder / "b.sqlite"
+        Database.create(b, user="Officer B", display_name="District").close()
+        copy = share_copy(a, folder / "a-copy.sqlite")
+        db = Database.open(b, user="Officer B", backup=False)
+        try:
+            apply_merge(db, plan_merge(db, copy))
+        finally:
+            db.close()
+        return a, b
+    finally:
+        if old is None:
+            os.environ.pop("DVCOORD_HOME", None)
+        else:
+            os.environ["DVCOORD_HOME"] = old

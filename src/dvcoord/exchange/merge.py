@@ -980,6 +980,8 @@ def _apply_table(
         else:
             declined.append(row_id)
     tc.left_out = len(plan.left_out)
+    tc.kept = preview.counts[table.name].kept
+    tc.unchanged = preview.counts[table.name].unchanged
 
     # This database must not have changed since the preview.
     stamps = {
