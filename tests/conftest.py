@@ -11,46 +11,15 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-_ALLOWED_FAMILIES = {getattr(socket, "AF_UNIX", None)}
-NETWORK_ATTEMPTS: list[str] = []
+from _netguard import NETWORK_ATTEMPTS, install_network_guard  # noqa: E402
 
-
-class NetworkBlocked(RuntimeError):
-    pass
-
-
-def _guard(original):
-    def guarded(self, address, *args, **kwargs):
-        if self.family not in _ALLOWED_FAMILIES:
-            NETWORK_ATTEMPTS.append(repr(address))
-            raise NetworkBlocked(f"dvcoord tests are offline: attempted connection to {address!r}")
-        return original(self, address, *args, **kwargs)
-
-    return guarded
-
-
-def _install_network_guard() -> None:
-    socket.socket.connect = _guard(socket.socket.connect)  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guard(socket.socket.connect_ex)  # type: ignore[method-assign]
-    original_gai = socket.getaddrinfo
-
-    def getaddrinfo(host, *args, **kwargs):
-        if host not in (None, "localhost", "127.0.0.1", "::1", ""):
-            NETWORK_ATTEMPTS.append(f"getaddrinfo({host!r})")
-            raise NetworkBlocked(f"dvcoord tests are offline: attempted lookup of {host!r}")
-        return original_gai(host, *args, **kwargs)
-
-    socket.getaddrinfo = getaddrinfo
-
-
-_install_network_guard()
+install_network_guard()
 
 
 @pytest.fixture(autouse=True)
@@ -74,8 +43,9 @@ def dvcoord_home(tmp_path_factory, monkeypatch) -> Path:
 def db(tmp_path):
     from dvcoord.store import Database
 
-    database = Database.create(tmp_path / "test.sqlite", user="Test Officer",
-                               partnership="Test CSP")
+    database = Database.create(
+        tmp_path / "test.sqlite", user="Test Officer", partnership="Test CSP"
+    )
     yield database
     database.close()
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import socket
 
 import pytest
-from conftest import NETWORK_ATTEMPTS, NetworkBlocked
+
+from _netguard import NETWORK_ATTEMPTS, NetworkBlocked
 
 
 def test_guard_blocks_tcp_connect():
