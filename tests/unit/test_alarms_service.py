@@ -795,3 +795,56 @@ def test_audit_trail_of_a_return(db, stock):
     assert [r.action for r in rows] == ["insert", "update"]
     assert json.loads(rows[-1].after)["ended_date"] == TODAY.isoformat()
     assert rows[-1].note == "alarm returned"
+
+
+# --------------------------------------------------------------------------- status actions
+def test_status_actions_follow_the_transitions():
+    offered = {status: [k for k, _ in A.status_actions(status)] for status in A.ALARM_STATUSES}
+    assert offered["available"] == ["mark_faulty", "send_to_repair", "mark_lost", "retire_alarm"]
+    assert offered["issued"] == ["mark_awaiting_return", "mark_lost"]
+    assert offered["awaiting return"] == ["mark_lost"]
+    assert offered["lost"] == ["mark_found", "retire_alarm"]
+    assert offered["retired"] == []
+    for status, keys in offered.items():
+        for key in keys:  # every offer is a transition the rules allow
+            assert A.STATUS_ACTIONS[key][1] in A.TRANSITIONS[status], (status, key)
+
+
+def test_apply_status_action(db, stock):
+    with db.transaction() as s:
+        A.apply_status_action(
+            s, "send_to_repair", alarm_id=stock["a1"], cost_pence=1250, details="Strap", today=TODAY
+        )
+    with db.transaction() as s, pytest.raises(ValidationError) as exc:
+        A.apply_status_action(s, "mark_found", alarm_id=stock["a1"], today=TODAY)
+    assert exc.value.field == "action" and "not possible" in str(exc.value)
+    with db.transaction() as s, pytest.raises(ValidationError) as exc:
+        A.apply_status_action(s, "retire_alarm", alarm_id=stock["a1"], cost_pence=5, today=TODAY)
+    assert exc.value.field == "cost"
+    with db.transaction() as s, pytest.raises(ValidationError) as exc:
+        A.apply_status_action(s, "", alarm_id=stock["a1"], today=TODAY)
+    assert exc.value.field == "action"
+    with db.transaction() as s:
+        A.apply_status_action(s, "back_in_service", alarm_id=stock["a1"], today=TODAY)
+    issue(db, stock, "a1")
+    with db.transaction() as s:
+        A.apply_status_action(s, "mark_awaiting_return", alarm_id=stock["a1"], today=TODAY)
+    assert status_of(db, stock["a1"]) == "awaiting return"
+    with db.session() as s:
+        costs = [e.cost_pence for e in A.device_history(s, stock["a1"]).log if e.cost_pence]
+    assert costs == [1250]
+
+
+@pytest.mark.parametrize(
+    ("text", "pence"),
+    [("", None), ("24.50", 2450), ("£1,200", 120000), (" 7.5 ", 750), ("0", 0), ("£0.05", 5)],
+)
+def test_parse_pounds(text, pence):
+    assert A.parse_pounds(text) == pence
+
+
+@pytest.mark.parametrize("text", ["twelve", "-3", "1.234", "£-2", "1e3"])
+def test_parse_pounds_refuses(text):
+    with pytest.raises(ValidationError) as exc:
+        A.parse_pounds(text)
+    assert exc.value.field == "cost"
