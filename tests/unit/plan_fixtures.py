@@ -146,8 +146,18 @@ def build_sevenoaks_csv(dest: Path, delimiter: str = ",") -> Path:
     """One CSV with a Theme column and a funding column with £ signs, in Windows-1252."""
     with dest.open("w", encoding="cp1252", newline="") as fh:
         writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
-        writer.writerow(["Theme", "Ref", "Action", "Lead Agency", "Target Date", "Outcomes",
-                         "Progress", "Funding source and cost"])
+        writer.writerow(
+            [
+                "Theme",
+                "Ref",
+                "Action",
+                "Lead Agency",
+                "Target Date",
+                "Outcomes",
+                "Progress",
+                "Funding source and cost",
+            ]
+        )
         for _code, heading, rows in sevenoaks_themes():
             for row in rows:
                 first = re.sub(r"</?p>", "", row[0])

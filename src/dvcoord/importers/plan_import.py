@@ -43,7 +43,7 @@ import json
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -479,11 +479,14 @@ def clean_cell(value: Any) -> str:
     text = cell_text(value)
     if not text:
         return ""
+    marked_up = False
     if "<" in text:
+        before = text
         text = _LI_RE.sub("\n• ", text)
         text = _BREAK_RE.sub("\n", text)
         text = _SUP_RE.sub(lambda m: m.group(2), text)
         text = _TAG_RE.sub("", text)
+        marked_up = text != before
     if "&" in text and _ENTITY_RE.search(text):
         text = html.unescape(text)
         if "<" in text:  # markup that was escaped twice: "&lt;sup>1</sup>"
@@ -492,7 +495,9 @@ def clean_cell(value: Any) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(line.strip() if not line.strip() else line for line in lines)
-    text = _MANY_BLANK_RE.sub("\n\n", text).strip()
+    # Blank lines left where tags were ("</li> <li>") are not the writer's.
+    text = re.sub(r"\n\s*\n", "\n", text) if marked_up else _MANY_BLANK_RE.sub("\n\n", text)
+    text = text.strip()
     # "• " left on its own line by an empty <li>
     return "\n".join(ln for ln in text.split("\n") if ln.strip() != "•").strip()
 
@@ -657,6 +662,7 @@ class KnownAgency:
     short_name: str = ""
 
 
+_SEGMENT_BREAK_RE = re.compile(r"[/,;\n|+]")
 _TOKEN_RE = re.compile(r"[A-Za-z0-9]+(?:['\u2019][A-Za-z]+)?|&")
 _SUPPORT_LEAD_IN = re.compile(
     r"^(?:working\s+with|in\s+partnership\s+with|supported\s+by|support\s+from|with|via"
@@ -715,22 +721,28 @@ class AgencyMatcher:
         text = text.strip()
         if not text:
             return []
-        tokens = []  # (normalised word, start, end)
+        tokens = []  # (normalised word, start, end, segment)
+        segment, last_end = 0, 0
         for m in _TOKEN_RE.finditer(text):
+            # A name never runs across "/", ",", ";" or a new line.
+            if _SEGMENT_BREAK_RE.search(text, last_end, m.start()):
+                segment += 1
+            last_end = m.end()
             word = m.group(0)
             if word == "&":
-                tokens.append(("and", m.start(), m.end()))
+                tokens.append(("and", m.start(), m.end(), segment))
                 continue
             key = agency_key(word)
             for part in key.split():
-                tokens.append((part, m.start(), m.end()))
+                tokens.append((part, m.start(), m.end(), segment))
         matches: list[tuple[int, int, str]] = []  # char start, char end, id
         i = 0
         while i < len(tokens):
             found = None
             for name_tokens, agency_id in self._by_first.get(tokens[i][0], ()):
                 n = len(name_tokens)
-                if tuple(t[0] for t in tokens[i : i + n]) == name_tokens:
+                window = tokens[i : i + n]
+                if tuple(t[0] for t in window) == name_tokens and window[0][3] == window[-1][3]:
                     found = (n, agency_id)
                     break
             if found:
@@ -791,14 +803,18 @@ def known_agencies(db: Any) -> tuple[list[KnownAgency], dict[str, str]]:
     """Live agencies of a database and the aliases remembered from earlier imports."""
     from sqlalchemy import select
 
+    from dvcoord.store.schema.core import Meta
     from dvcoord.store.schema.plans import Agency
 
     with db.session() as s:
         rows = s.execute(
             select(Agency.id, Agency.name, Agency.short_name).where(Agency.deleted_at.is_(None))
         ).all()
+        # Read from the file, not the Database's settings cache: an import just now may
+        # have added aliases.
+        raw = s.get(Meta, ALIASES_META_KEY)
     try:
-        aliases = json.loads(db.meta(ALIASES_META_KEY) or "{}")
+        aliases = json.loads(raw.value if raw is not None and raw.value else "{}")
         if not isinstance(aliases, dict):
             aliases = {}
     except ValueError:
@@ -1677,6 +1693,22 @@ def _finish(ctx: _Context) -> None:
                         action,
                     )
                     setattr(action, attr, value[: MAX_TEXT - 1] + "…")
+            if len(action.reference) > MAX_REFERENCE:
+                plan.warn(
+                    f"the reference '{_short(action.reference, 30)}' is longer than "
+                    f"{MAX_REFERENCE} characters; it is kept at the start of the text.",
+                    action.where,
+                    action,
+                )
+                action.text = f"{action.reference} {action.text}".strip()[:MAX_TEXT]
+                action.reference = ""
+            if action.cost_pence is not None and action.cost_pence < 0:
+                plan.warn(
+                    f"{action.label}: a negative cost was left out (the funding text is kept).",
+                    action.where,
+                    action,
+                )
+                action.cost_pence = None
             if not action.text.strip():
                 action.text = f"(no action text in {plan.source.name})"
                 plan.warn(
@@ -1712,20 +1744,18 @@ def _finish(ctx: _Context) -> None:
             for mention in action.mentions:
                 if mention.agency_id:
                     continue
+                # A cell that is only this name suggests it is an agency's name.
+                whole = mention.key in (
+                    agency_key(action.lead_text),
+                    agency_key(action.support_text),
+                )
+                plain_name = whole and len(mention.text.split()) <= 6 and len(mention.text) <= 80
                 entry = plan.unmatched.get(mention.key)
                 if entry is None:
-                    whole = (
-                        agency_key(action.lead_text) == mention.key
-                        or agency_key(action.support_text) == mention.key
-                    )
-                    words = len(mention.text.split())
-                    entry = UnmatchedAgency(
-                        text=mention.text,
-                        suggestion="new"
-                        if whole and words <= 6 and len(mention.text) <= 80
-                        else "text",
-                    )
+                    entry = UnmatchedAgency(text=mention.text)
                     plan.unmatched[mention.key] = entry
+                if plain_name:
+                    entry.suggestion = "new"
                 entry.count += 1
                 label = action.reference or _short(action.text, 30)
                 if label not in entry.actions:
@@ -1838,16 +1868,11 @@ def write_plan(
     words (default: keep as text). ``progress(done, total)`` may return False to cancel
     (nothing is written then). Raises DvcoordError (nothing written) on any problem.
     """
-    from dvcoord.services import agencies as agency_service
-    from dvcoord.services import plans as plan_service
     from dvcoord.store import backups
-    from dvcoord.store.schema.core import Meta
-    from dvcoord.store.schema.plans import Action, Aim, Milestone, Theme
 
     if parsed.action_count == 0:
         raise DvcoordError("There is nothing to import: no actions were read.")
     agency_map = dict(agency_map or {})
-    total = parsed.action_count
     backup = backups.take_backup(Path(db.path), "before-import")
     log.info(
         "importing %s into %s (backup %s)", parsed.source.name, Path(db.path).name, backup.name
@@ -1855,23 +1880,7 @@ def write_plan(
     current = ""
     try:
         with db.transaction() as s:
-            summary = _write(
-                s,
-                parsed,
-                plan_title,
-                into_plan_id,
-                agency_map,
-                progress,
-                total,
-                plan_service,
-                agency_service,
-                Action,
-                Aim,
-                Milestone,
-                Theme,
-                Meta,
-                db,
-            )
+            summary = _write(s, parsed, plan_title, into_plan_id, agency_map, progress, db)
             summary.backup = backup
     except _Cancelled:
         raise DvcoordError("The import was cancelled; nothing was written.") from None
@@ -1882,7 +1891,7 @@ def write_plan(
             + (f" ({current})" if current else "")
             + f": {exc.message}"
         ) from None
-    summary.warnings = list(parsed.warnings)
+    summary.warnings = list(parsed.warnings) + summary.warnings
     log.info(
         "imported %s: %d action(s) created, %d updated",
         parsed.source.name,
@@ -1901,23 +1910,23 @@ def _norm(text: str) -> str:
 
 
 def _write(
-    s,
-    parsed,
-    plan_title,
-    into_plan_id,
-    agency_map,
-    progress,
-    total,
-    plan_service,
-    agency_service,
-    Action,
-    Aim,
-    Milestone,
-    Theme,
-    Meta,
-    db,
-) -> ImportSummary:  # noqa: N803
+    s: Any,
+    parsed: ParsedPlan,
+    plan_title: str | None,
+    into_plan_id: str | None,
+    agency_map: dict[str, AgencyChoice],
+    progress: Callable[[int, int], bool | None] | None,
+    db: Any,
+) -> ImportSummary:
     from sqlalchemy import select
+
+    from dvcoord.services import agencies as agency_service
+    from dvcoord.services import milestones as milestone_service
+    from dvcoord.services import plans as plan_service
+    from dvcoord.store.schema.core import Meta
+    from dvcoord.store.schema.plans import Action, Aim, Milestone, Theme
+
+    total = parsed.action_count
 
     created_plan = into_plan_id is None
     if created_plan:
@@ -1974,6 +1983,7 @@ def _write(
         else:
             resolved[key] = None
             summary.kept_as_text.append(entry.text)
+    _check_agencies_live(s, parsed, resolved)
 
     themes_by_key: dict[tuple[str, str], Any] = {}
     existing_actions: dict[str, Any] = {}
@@ -1993,6 +2003,7 @@ def _write(
             existing_by_text.setdefault(_norm(action.text), action)
 
     done = 0
+    next_position: dict[tuple[str, str | None], int] = {}
     for ptheme in parsed.themes:
         if not ptheme.actions and not ptheme.aims:
             continue
@@ -2040,6 +2051,19 @@ def _write(
                 if not agency_id or agency_id in lead_ids or agency_id in support_ids:
                     continue
                 (support_ids if mention.role == "support" else lead_ids).append(agency_id)
+            kept = [
+                m.text
+                for m in paction.mentions
+                if m.role == "support"
+                and not (m.agency_id or resolved.get(m.key))
+                and m.key not in agency_key(paction.lead_text)
+            ]
+            if kept:
+                # Supporting agencies kept as words: lead_text is where words are kept.
+                lead_text = "\n".join(
+                    x for x in (paction.lead_text, f"Supporting: {', '.join(kept)}") if x
+                )
+                paction = replace(paction, lead_text=lead_text)
             aim = aims.get(id(paction.aim)) if paction.aim is not None else None
             match = None
             if not created_plan:
@@ -2048,15 +2072,29 @@ def _write(
                 else:
                     match = existing_by_text.get(_norm(paction.text))
             if match is None:
-                action = _create_action(
-                    s, plan_service, theme, aim, paction, lead_ids, support_ids, parsed.today
+                group = (theme.id, aim.id if aim is not None else None)
+                if group not in next_position:
+                    next_position[group] = _live_count(s, Action, theme.id, group[1])
+                action = _new_action(
+                    s,
+                    plan,
+                    theme,
+                    aim,
+                    paction,
+                    lead_ids,
+                    support_ids,
+                    next_position[group],
+                    parsed.today,
+                    summary,
                 )
-                summary.actions_created += 1
+                next_position[group] += 1
                 if paction.reference:
                     existing_actions[paction.reference.lower()] = action
                 existing_by_text.setdefault(_norm(paction.text), action)
-                milestones_before: set[tuple[str, str]] = set()
-                latest = None
+                done += 1
+                if progress is not None and progress(done, total) is False:
+                    raise _Cancelled()
+                continue
             else:
                 action = match
                 changed = _merge_action(s, plan_service, action, paction, lead_ids, support_ids)
@@ -2098,7 +2136,9 @@ def _write(
                 if key in milestones_before:
                     continue
                 milestones_before.add(key)
-                _create_milestone(s, Milestone, action, pm, position)
+                _create_milestone(
+                    s, milestone_service, Milestone, action, pm, position, parsed.today, summary
+                )
                 position += 1
                 summary.milestones_created += 1
             done += 1
@@ -2167,36 +2207,145 @@ def _action_input(plan_service: Any, paction: ParsedAction) -> Any:
     )
 
 
-def _create_action(
+def _check_agencies_live(s: Any, parsed: ParsedPlan, resolved: dict[str, str | None]) -> None:
+    """Every agency the import links to still exists (one may have been deleted since
+    the file was read, or a mapping may name one that never did)."""
+    from sqlalchemy import select
+
+    from dvcoord.store.schema.plans import Agency
+
+    wanted: dict[str, str] = {}
+    for action in parsed.actions:
+        for mention in action.mentions:
+            agency_id = mention.agency_id or resolved.get(mention.key)
+            if agency_id:
+                wanted.setdefault(agency_id, mention.text)
+    if not wanted:
+        return
+    live: set[str] = set()
+    ids = list(wanted)
+    for i in range(0, len(ids), 500):
+        live.update(
+            s.scalars(
+                select(Agency.id).where(
+                    Agency.id.in_(ids[i : i + 500]), Agency.deleted_at.is_(None)
+                )
+            )
+        )
+    missing = [words for agency_id, words in wanted.items() if agency_id not in live]
+    if missing:
+        raise ValidationError(
+            f"the agency chosen for '{_short(missing[0], 50)}' no longer exists (it may have "
+            "been deleted); choose another and import again.",
+            field="agency",
+        )
+
+
+def _live_count(s: Any, model: Any, theme_id: str, aim_id: str | None) -> int:
+    from sqlalchemy import func, select
+
+    where = [model.theme_id == theme_id, model.deleted_at.is_(None)]
+    where.append(model.aim_id.is_(None) if aim_id is None else model.aim_id == aim_id)
+    return int(s.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def _new_action(
     s: Any,
-    plan_service: Any,
+    plan: Any,
     theme: Any,
     aim: Any,
     paction: ParsedAction,
     lead_ids: list[str],
     support_ids: list[str],
+    position: int,
     today: date,
+    summary: ImportSummary,
 ) -> Any:
-    action = _with_where(
-        paction.where,
-        plan_service.create_action,
-        s,
-        theme.id,
-        _action_input(plan_service, paction),
-        aim_id=aim.id if aim is not None else None,
-        lead_agency_ids=lead_ids,
-        support_agency_ids=support_ids,
-        today=today,
+    """Add one action with its agency links, progress update and milestones.
+
+    A plan of a thousand actions must import in a couple of seconds, so the rows are
+    added together and flushed once, rather than through one service call (a query, a
+    flush and a reordering of every sibling) per row. The rules the services apply to
+    each row hold already: :func:`parse_tables` keeps every text within its limit, reads
+    every target and due date, gives every reference once, chooses the status from the
+    schema's list and the RAG from the letters :func:`_ensure_rag_letters` put in the
+    plan's key; what is checked here is what depends on the database.
+    """
+    from dvcoord.store.schema.plans import (
+        ACTION_STATUSES,
+        Action,
+        ActionAgency,
+        Milestone,
+        ProgressUpdate,
     )
-    if paction.target.kind is not DateKind.EMPTY and (
-        action.target_kind != paction.target.kind.value
-    ):
-        stored = paction.target.to_storage()
-        action.target_kind, action.target_start, action.target_end = (
-            stored.kind,
-            stored.start,
-            stored.end,
+
+    status = paction.status_value
+    if status not in ACTION_STATUSES:  # pragma: no cover - status_value only gives these
+        raise ValidationError(f"The status '{status}' is not one of the plan's statuses.")
+    target = paction.target.to_storage()
+    action = Action(
+        plan_id=plan.id,
+        theme_id=theme.id,
+        aim_id=aim.id if aim is not None else None,
+        position=position,
+        reference=paction.reference,
+        text=paction.text,
+        lead_text=paction.lead_text,
+        target_text=target.text,
+        target_kind=target.kind,
+        target_start=target.start,
+        target_end=target.end,
+        outcomes=paction.outcomes,
+        baseline=paction.baseline,
+        performance_measure=paction.performance_measure,
+        outputs=paction.outputs,
+        funding_source=paction.funding_source,
+        cost_pence=paction.cost_pence,
+        status=status,
+        rag=paction.rag,
+    )
+    s.add(action)
+    for role, ids in (("lead", lead_ids), ("support", support_ids)):
+        for i, agency_id in enumerate(ids):
+            action.agency_links.append(ActionAgency(agency_id=agency_id, role=role, position=i))
+    summary.agency_links += len(lead_ids) + len(support_ids)
+    if paction.progress or paction.rag:
+        action.updates.append(
+            ProgressUpdate(
+                update_date=paction.progress_date or today,
+                author=str(s.info.get("user", "") or ""),
+                text=paction.progress,
+                rag=paction.rag,
+            )
         )
+        summary.updates_created += 1
+    start = None
+    if plan.plan_from_fy is not None:
+        start = date(plan.plan_from_fy, 4, 1)
+    for i, pm in enumerate(paction.milestones):
+        due = pm.due.to_storage()
+        text = (pm.text.strip() or due.text)[:MAX_TEXT]
+        if start is not None and due.end is not None and due.end < start:
+            summary.warnings.append(
+                Notice(
+                    f"the milestone '{_short(text, 40)}' is due before the plan starts "
+                    f"({format_date(start)}); it is imported as written.",
+                    pm.where,
+                )
+            )
+        action.milestones.append(
+            Milestone(
+                position=i,
+                text=text,
+                due_text=due.text,
+                due_kind=due.kind,
+                due_start=due.start,
+                due_end=due.end,
+                status="open",
+            )
+        )
+        summary.milestones_created += 1
+    summary.actions_created += 1
     return action
 
 
@@ -2247,10 +2396,36 @@ def _merge_action(
 
 
 def _create_milestone(
-    s: Any, milestone_model: Any, action: Any, pm: ParsedMilestone, position: int
+    s: Any,
+    milestone_service: Any,
+    milestone_model: Any,
+    action: Any,
+    pm: ParsedMilestone,
+    position: int,
+    today: date,
+    summary: ImportSummary,
 ) -> Any:
     stored = pm.due.to_storage()
-    text = pm.text.strip() or stored.text or "Milestone"
+    text = (pm.text.strip() or stored.text or "Milestone")[:MAX_TEXT]
+    try:
+        with s.begin_nested():
+            return milestone_service.create_milestone(
+                s,
+                action.id,
+                text=text,
+                due_text=stored.text[:MAX_DATE_TEXT],
+                position=position,
+                today=today,
+            )
+    except ValidationError as exc:
+        # e.g. due before the plan's first year: what the file says is kept, and said so.
+        summary.warnings.append(
+            Notice(
+                f"the milestone '{_short(text, 40)}' is imported as written, although "
+                f"{exc.message[:1].lower()}{exc.message[1:]}",
+                pm.where,
+            )
+        )
     row = milestone_model(
         action_id=action.id,
         position=position,
