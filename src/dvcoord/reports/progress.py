@@ -34,6 +34,7 @@ from dvcoord.services.plan_reports import (
     agencies_cell,
     build_progress_model,
     resolve_plan,
+    theme_heading,
 )
 
 if TYPE_CHECKING:
@@ -170,28 +171,46 @@ class ThemeRagChart(Flowable):
         c.restoreState()
 
 
+def _by_theme(items: list[Any], theme_of: Any) -> list[tuple[str, list[Any]]]:
+    """Items grouped by theme, in plan order (one table per theme reads better for a
+    board, and many small tables lay out faster than one long one)."""
+    groups: dict[str, list[Any]] = {}
+    for item in items:
+        groups.setdefault(theme_of(item), []).append(item)
+    return list(groups.items())
+
+
 def _red(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
     if not model.red_actions:
         return [L.no_data("No action is rated red.")]
-    rows = [
-        [
-            a.reference,
-            free(a.text, options),
-            agencies_cell(a),
-            target_cell(a),
-            progress_cell(a, options),
-            a.rag,
-        ]
-        for a in model.red_actions
-    ]
-    return [
-        L.data_table(
-            ["Ref", "Action", "Lead", "Target date", "Latest update", "RAG"],
-            rows,
-            [12 * mm, 0.33, 0.17, 19 * mm, 0.5, 10 * mm],
-            rag_column=5,
+    sections = [
+        L.TableSection(
+            theme,
+            [
+                [
+                    a.reference,
+                    free(a.text, options),
+                    agencies_cell(a),
+                    target_cell(a),
+                    progress_cell(a, options),
+                    a.rag,
+                ]
+                for a in actions
+            ],
         )
+        for theme, actions in _by_theme(list(model.red_actions), _theme_of)
     ]
+    return L.sections_as_tables(
+        sections,
+        ["Ref", "Action", "Lead", "Target date", "Latest update", "RAG"],
+        [12 * mm, 0.33, 0.17, 19 * mm, 0.5, 10 * mm],
+        rag_column=5,
+        level=3,
+    )
+
+
+def _theme_of(a: Any) -> str:
+    return theme_heading(a.theme_code, a.theme_title)
 
 
 def _overdue(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
@@ -220,19 +239,23 @@ def _overdue(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
 def _changed(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
     if not model.changed:
         return [L.no_data(f"No action has changed since {format_date(model.since)}.")]
-    rows = []
-    for c in model.changed:
-        a = c.action
-        what = "\n".join(w[:1].upper() + w[1:] for w in c.what)
-        rows.append([a.reference, free(a.text, options), what, progress_cell(a, options), a.rag])
-    return [
-        L.data_table(
-            ["Ref", "Action", "What changed", "Latest update", "RAG"],
-            rows,
-            [12 * mm, 0.3, 0.27, 0.43, 10 * mm],
-            rag_column=4,
-        )
-    ]
+    sections = []
+    for theme, changes in _by_theme(list(model.changed), lambda c: _theme_of(c.action)):
+        rows = []
+        for c in changes:
+            a = c.action
+            what = "\n".join(w[:1].upper() + w[1:] for w in c.what)
+            rows.append(
+                [a.reference, free(a.text, options), what, progress_cell(a, options), a.rag]
+            )
+        sections.append(L.TableSection(theme, rows))
+    return L.sections_as_tables(
+        sections,
+        ["Ref", "Action", "What changed", "Latest update", "RAG"],
+        [12 * mm, 0.3, 0.27, 0.43, 10 * mm],
+        rag_column=4,
+        level=3,
+    )
 
 
 def render_progress(model: ProgressModel, out_path: Path | str, options: L.ReportOptions) -> Path:

@@ -67,6 +67,7 @@ __all__ = [
     "resolve_agency",
     "resolve_plan",
     "since_default",
+    "theme_heading",
 ]
 
 _RAG_ORDER = ("R", "A", "G", "B", "")
@@ -140,7 +141,7 @@ class ThemeBlock:
 
     @property
     def heading(self) -> str:
-        return _theme_heading(self.code, self.title)
+        return theme_heading(self.code, self.title)
 
     @property
     def all_actions(self) -> list[ActionRow]:
@@ -285,7 +286,7 @@ def agencies_cell(action: ActionRow) -> str:
 _BARE_CODE = re.compile(r"(?:\d+|[IVXLC]+|[A-Z])")
 
 
-def _theme_heading(code: str, title: str) -> str:
+def theme_heading(code: str, title: str) -> str:
     """ "2. Support in the Community" from code "2"; "SC Select…" from code "SC"."""
     code = (code or "").strip()
     if not code or title.startswith(code):
@@ -723,7 +724,7 @@ def build_progress_model(
     rows = ps.action_rows(session, plan.id)
     counts = tuple(
         ThemeRagCount(
-            _theme_heading(
+            theme_heading(
                 next((r.theme_code for r in rows if r.theme_id == c.theme_id), ""), c.theme_title
             ),
             {(k or "").strip().upper(): v for k, v in c.counts.items()},
