@@ -462,3 +462,86 @@ def test_read_tables_and_parse_agree_on_row_numbers(sevenoaks_docx):
     plan = parse_plan(sevenoaks_docx, today=TODAY)
     assert plan.actions[0].where == "Table 1, row 2"
     assert isinstance(plan.layouts[0].mapping, HeaderMapping)
+
+
+# =========================================================================== a 10 MB workbook
+
+
+def _big_xlsx(path: Path, rows: int, text_bytes: int) -> Path:
+    """A workbook of about ``rows * text_bytes`` bytes, written straight as XML (fast)."""
+    import base64
+    import os
+    import zipfile
+
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    pkg = "http://schemas.openxmlformats.org/package/2006/relationships"
+    parts = []
+    header = ["Ref", "Action", "Lead Agency", "Target date", "Progress to date", "Status"]
+
+    def row_xml(n: int, cells: list[str]) -> str:
+        inner = "".join(
+            f'<c r="{"ABCDEF"[i]}{n}" t="inlineStr"><is><t>{v}</t></is></c>'
+            for i, v in enumerate(cells)
+        )
+        return f'<row r="{n}">{inner}</row>'
+
+    parts.append(row_xml(1, header))
+    noise = base64.b64encode(os.urandom(rows * text_bytes * 3 // 4)).decode("ascii")
+    for n in range(rows):
+        chunk = noise[n * text_bytes : (n + 1) * text_bytes]
+        parts.append(
+            row_xml(
+                n + 2,
+                [
+                    f"{n // 100 + 1}.{n % 100 + 1}",
+                    f"Action number {n}",
+                    "Kent Police",
+                    "Qtr 2 2013/14",
+                    chunk,
+                    "Amber",
+                ],
+            )
+        )
+    sheet = f'<worksheet xmlns="{main}"><sheetData>' + "".join(parts) + "</sheetData></worksheet>"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+        zf.writestr(
+            "[Content_Types].xml",
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+            'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.'
+            'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>',
+        )
+        zf.writestr(
+            "_rels/.rels",
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>',
+        )
+        zf.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{main}" xmlns:r="{rel}"><sheets><sheet name="Housing" '
+            'sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
+        zf.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{pkg}"><Relationship Id="rId1" Type="{rel}/worksheet" '
+            'Target="worksheets/sheet1.xml"/></Relationships>',
+        )
+        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+    return path
+
+
+@pytest.mark.slow
+def test_ten_megabyte_workbook(tmp_path):
+    path = _big_xlsx(tmp_path / "big.xlsx", rows=4000, text_bytes=2560)
+    assert path.stat().st_size > 10_000_000
+    plan = parse_plan(path, today=TODAY)
+    assert plan.action_count == 4000
+    assert plan.themes[0].title == "Housing"
+    last = plan.actions[-1]
+    assert (last.reference, last.text, last.rag) == ("40.100", "Action number 3999", "A")
+    assert len(last.progress) == 2560 and "Amber" not in last.progress
+    assert last.target.kind is DateKind.QUARTER

@@ -471,6 +471,9 @@ _ENTITY_RE = re.compile(r"&(?:#\d{1,7}|#x[0-9a-f]{1,6}|[a-z]{2,8});", re.IGNOREC
 _MANY_BLANK_RE = re.compile(r"\n{3,}")
 
 
+_NEEDS_CLEANING_RE = re.compile(r"[<&\r\n\xa0]")
+
+
 def clean_cell(value: Any) -> str:
     """A cell's text with converter markup (``<p>``, ``<ul>``, ``<li>``, ...) stripped.
 
@@ -479,6 +482,8 @@ def clean_cell(value: Any) -> str:
     text = cell_text(value)
     if not text:
         return ""
+    if not _NEEDS_CLEANING_RE.search(text):
+        return text
     marked_up = False
     if "<" in text:
         before = text
@@ -848,7 +853,8 @@ def _vocab_cells(cells: Sequence[str], vocab: frozenset[str]) -> int:
 
 def _header_guess(cells: Sequence[str]) -> HeaderMapping | None:
     """The header mapping of ``cells`` if they form a header row, else None."""
-    if not _vocab_cells(cells, _PLAN_VOCAB):
+    filled = sum(1 for c in cells if c)
+    if _vocab_cells(cells, _PLAN_VOCAB) < (1 if filled == 1 else 2):
         return None
     guess = match_headers(cells, PLAN_FIELDS)
     if _is_header(guess) and not _looks_like_data(guess, list(cells)):
@@ -1250,7 +1256,7 @@ def _parse_table(ctx: _Context, table: Table) -> None:
             meta_rows += 1
             continue
         if mode == "plan" and ctx.mapping is not None:
-            _data_row(ctx, table, r, row)
+            _data_row(ctx, table, r, row, cleaned)
             continue
         if (
             len([c for c in cleaned if c]) == 1
@@ -1334,15 +1340,25 @@ def _change_row(plan: ParsedPlan, mapping: HeaderMapping, cells: list[str], wher
 
 
 def _strip_header_echo(text: str, header: str) -> str:
-    """ "Progress to date  KCC HR ..." under the header "Progress to date" -> "KCC HR ..."."""
+    """Drop the column's heading repeated at the start of a cell by a converter.
+
+    "Progress to date  KCC HR ..." under "Progress to date" gives "KCC HR ...". Only a
+    heading of several words, or one word set apart (two spaces, a colon, a new line),
+    counts, so that "Status update given in March" keeps its first word.
+    """
     if header and text.lower().startswith(header.lower()) and len(text) > len(header):
         rest = text[len(header) :]
-        if rest[:1] in (" ", "\n", ":", "\t"):
+        several = len(header.split()) > 1
+        if (
+            (several and rest[:1] in (" ", "\n", ":", "\t"))
+            or rest[:2] in ("  ", ": ", " \n")
+            or rest[:1] in ("\n", ":")
+        ):
             return rest.lstrip(" :\n\t")
     return text
 
 
-def _data_row(ctx: _Context, table: Table, r: int, row: list[Any]) -> None:
+def _data_row(ctx: _Context, table: Table, r: int, row: list[Any], cleaned: list[str]) -> None:
     plan = ctx.plan
     mapping = ctx.mapping
     assert mapping is not None
@@ -1360,9 +1376,14 @@ def _data_row(ctx: _Context, table: Table, r: int, row: list[Any]) -> None:
         return row[col] if col < len(row) else None
 
     def text(name: str) -> str:
-        value = clean_cell(raw(name))
         col = mapping.get(name)
-        if value and col is not None:
+        if col is None:
+            return ""
+        if (r, col) in table.merged:
+            value = clean_cell(raw(name))
+        else:
+            value = cleaned[col] if col < len(cleaned) else ""
+        if value and col is not None and name in ("progress", "status"):
             value = _strip_header_echo(value, ctx.header_texts.get(col, ""))
         return value
 
@@ -1389,7 +1410,7 @@ def _data_row(ctx: _Context, table: Table, r: int, row: list[Any]) -> None:
             ctx.theme_pending = (code, title, where)
             ctx.action = None
             ctx.aim = None
-    filled = [clean_cell(v) for v in row if clean_cell(v)]
+    filled = [c for c in cleaned if c]
     if len(filled) == 1 and _is_heading_row(table, r, filled[0], mapping):
         code, title = _theme_from_text(filled[0])
         if ctx.theme_from_outside or "theme" in mapping:

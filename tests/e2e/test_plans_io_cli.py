@@ -1,0 +1,102 @@
+"""``dvcoord import-plan`` and ``dvcoord export-plan`` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
+import plan_fixtures as pf  # noqa: E402
+
+pytestmark = pytest.mark.slow  # each command is a fresh Python process
+
+
+@pytest.fixture
+def run(dvcoord_home):
+    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args: object) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "dvcoord", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def count(db: Path, table: str) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_import_dry_run_import_export_and_back(run, tmp_path):
+    source = pf.build_docx(pf.SEVENOAKS, tmp_path / "sevenoaks.docx")
+    db = tmp_path / "plans.sqlite"
+
+    dry = run("import-plan", source, "--db", db, "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "6 themes, 0 aims, 22 actions, 2 milestones" in dry.stdout
+    assert "Building Bridges — 3 actions — will create a new agency" in dry.stdout
+    assert "Table 3: no header row" in dry.stdout
+    assert "Dry run: nothing was written." in dry.stdout
+    assert not db.exists()
+
+    done = run("import-plan", source, "--db", db, "--plan-title", "Sevenoaks DA plan 2007")
+    assert done.returncode == 0, done.stderr
+    assert "Created a new database" in done.stdout
+    assert "Created plan 'Sevenoaks DA plan 2007'." in done.stdout
+    assert "Actions created: 22" in done.stdout and "Milestones created: 2" in done.stdout
+    assert "Agencies created: 10" in done.stdout
+    assert "Backup taken first:" in done.stdout
+    assert count(db, "action") == 22
+
+    out = tmp_path / "plan.xlsx"
+    exported = run("export-plan", "--db", db, "--plan", "Sevenoaks DA", "-o", out)
+    assert exported.returncode == 0, exported.stderr
+    assert "22 actions in 6 themes" in exported.stdout and "(6 sheets)" in exported.stdout
+    out_csv = tmp_path / "plan.csv"
+    assert run("export-plan", "--db", db, "-o", out_csv, "--single-sheet").returncode == 0
+    assert out_csv.read_bytes().startswith(b"\xef\xbb\xbf")
+
+    back = run("import-plan", out, "--db", db, "--plan-title", "Round trip")
+    assert back.returncode == 0, back.stderr
+    assert "Actions created: 22" in back.stdout and "Agencies created: 0" in back.stdout
+    assert count(db, "action") == 44 and count(db, "plan") == 2
+
+    merged = run("import-plan", out_csv, "--db", db, "--into", "Round trip")
+    assert merged.returncode == 0, merged.stderr
+    assert "Merged into plan 'Round trip'." in merged.stdout
+    assert "Actions updated: 0 (unchanged: 22)" in merged.stdout
+    assert count(db, "action") == 44
+
+
+def test_bad_files_give_one_clear_sentence(run, tmp_path):
+    db = tmp_path / "plans.sqlite"
+    prose = pf.build_docx(pf.KENT_SUMMARY, tmp_path / "summary.docx")
+    result = run("import-plan", prose, "--db", db)
+    assert result.returncode == 1
+    assert "'summary.docx' has no tables" in result.stderr
+    assert count(db, "plan") == 0  # nothing written (the new, empty database stays)
+
+    locked = tmp_path / "locked.docx"
+    locked.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600 + "EncryptionInfo".encode("utf-16-le")
+    )
+    result = run("import-plan", locked, "--db", db, "--dry-run")
+    assert result.returncode == 1 and "password-protected" in result.stderr
+
+    result = run("export-plan", "--db", db, "--plan", "Nothing", "-o", tmp_path / "x.xlsx")
+    assert result.returncode == 1 and "no action plans" in result.stderr
