@@ -57,6 +57,10 @@ Charts
 Constants
     ``RAG_COLOURS`` (letter -> colour, "" for no status), ``RAG_NAMES``, ``PALETTE``,
     ``WITHHELD``.
+Progress
+    ``with on_each_page(callback): ...`` - ``callback(page_number)`` is called as each
+    page is finished by any build in this thread (a progress bar; raising from it stops
+    the build, and the atomic write leaves no file behind: that is how Cancel works).
 
 Every page
 ----------
@@ -127,6 +131,7 @@ file is created readable by its owner only.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import functools
 import logging
@@ -134,7 +139,8 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -192,6 +198,7 @@ __all__ = [
     "heading",
     "key_values",
     "no_data",
+    "on_each_page",
     "page_break",
     "para",
     "rag_cell",
@@ -1439,6 +1446,27 @@ class _DocTemplate(BaseDocTemplate):
             self.canv.bookmarkPage(key)
             self.canv.addOutlineEntry(flowable.dv_text, key, level=level, closed=level > 0)
             self._outline_level = level
+
+    def afterPage(self) -> None:  # noqa: N802 (ReportLab hook)
+        hook = _page_hook.get()
+        if hook is not None:
+            hook(self.page)
+
+
+#: Called with each finished page's number by builds in this context (see on_each_page).
+_page_hook: ContextVar[Callable[[int], None] | None] = ContextVar("dv_page_hook", default=None)
+
+
+@contextlib.contextmanager
+def on_each_page(callback: Callable[[int], None]) -> Iterator[None]:
+    """Call ``callback(page_number)`` as each page of a report built inside the ``with``
+    block (in this thread) is finished.  An exception raised by ``callback`` stops the
+    build; the partial file is removed and an existing file of that name is untouched."""
+    token = _page_hook.set(callback)
+    try:
+        yield
+    finally:
+        _page_hook.reset(token)
 
 
 class ReportDocument:
