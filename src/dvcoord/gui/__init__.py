@@ -1,0 +1,1 @@
+"""dvcoord's Qt front end: the only package that imports PySide6."""
