@@ -526,6 +526,54 @@ def plan_merge(
         ) from None
 
 
+def _conflicts(
+    loc: sqlite3.Connection, inc: sqlite3.Connection, table: Table, ids: list, dialect
+) -> list[Conflict]:  # noqa: ANN001
+    """Both versions of each conflicting row, read again by id (conflicts are few)."""
+    if not ids:
+        return []
+    cols = _columns(table)
+    conv = _Converter(table, cols, dialect)
+    select_sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(table.name)} WHERE id IN "
+    out = []
+    for start in range(0, len(ids), _BATCH):
+        batch = ids[start : start + _BATCH]
+        marks = "(" + ", ".join("?" * len(batch)) + ")"
+        keys = tuple(i for i, _w in batch)
+        mine = {r[0]: r for r in loc.execute(select_sql + marks, keys)}
+        theirs = {r[0]: r for r in inc.execute(select_sql + marks, keys)}
+        for row_id, winner in batch:
+            mv, tv = conv.values(mine[row_id]), conv.values(theirs[row_id])
+            out.append(
+                Conflict(
+                    table=table.name,
+                    row_id=row_id,
+                    label=_label(table.name, mv),
+                    mine=_jsonable(mv),
+                    theirs=_jsonable(tv),
+                    diffs=[
+                        FieldDiff(c, to_jsonable(mv[c]), to_jsonable(tv[c]))
+                        for c in cols
+                        if c not in BOOKKEEPING and mv[c] != tv[c]
+                    ],
+                    rule=winner,
+                )
+            )
+    return out
+
+
+@dataclass
+class _Pending:
+    """A row on both sides in two versions, before it is classified."""
+
+    row_id: str
+    planned: _Planned
+    winner: str
+    differs: bool
+    mine_key: tuple  # (updated_at, origin) of this database's version
+    theirs_key: tuple  # (updated_at, origin) of the received version
+
+
 def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePreview:
     own_id = db.database_id
     peer_id = checked.database_id
@@ -538,9 +586,11 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
     plans: dict[str, _TablePlan] = {}
     counts: dict[str, TableCounts] = {}
     conflicts: list[Conflict] = []
+    pending: dict[str, list[_Pending]] = {}
     fk_targets = {parent for t in tables for _c, parent in _fk_columns(t, shared)}
     local_ids: dict[str, set[str]] = defaultdict(set)
     peer_mark: str | None = None
+    same_mark: str | None = None  # newest version both sides hold exactly alike
     try:
         loc.execute("BEGIN")
         mark_l, mark_r = _sync_marks(loc, inc, own_id, peer_id)
@@ -554,27 +604,18 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
             content = tuple(i for c, i in pos.items() if c not in BOOKKEEPING)
             ix = _Ix(pos["updated_at"], pos["deleted_at"], pos["origin"], content)
             fks = [(pos[c], parent) for c, parent in _fk_columns(table, shared)]
-            conv = _Converter(table, cols, dialect)
             plan = _TablePlan()
             tc = TableCounts(table.name)
+            todo: list[_Pending] = []
             sql = f"SELECT {', '.join(_q(c) for c in cols)} FROM {_q(table.name)} ORDER BY id"
             keep_ids = local_ids[table.name] if table.name in fk_targets else None
-
-            def changed_here(row: tuple, ix: _Ix = ix) -> bool:
-                if not same and row[ix.origin] == peer_id:
-                    return False
-                return mark_l is None or (row[ix.updated_at] or "") > mark_l
-
-            def changed_there(row: tuple, ix: _Ix = ix) -> bool:
-                if not same and row[ix.origin] == own_id:
-                    return False
-                return mark_r is None or (row[ix.updated_at] or "") > mark_r
+            upd, dele, orig = ix.updated_at, ix.deleted_at, ix.origin
 
             mine_it, theirs_it = _rows(loc, sql), _rows(inc, sql)
             mine, theirs = next(mine_it, None), next(theirs_it, None)
             while mine is not None or theirs is not None:
                 if theirs is not None:
-                    stamp = theirs[ix.updated_at]
+                    stamp = theirs[upd]
                     if stamp and (peer_mark is None or stamp > peer_mark):
                         peer_mark = stamp
                 if theirs is None or (mine is not None and mine[0] < theirs[0]):
@@ -592,39 +633,58 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
                     keep_ids.add(mine[0])
                 if mine == theirs:
                     tc.unchanged += 1
+                    stamp = mine[upd]
+                    if stamp and (same_mark is None or stamp > same_mark):
+                        same_mark = stamp
                 else:
-                    winner = rule_winner(mine, theirs, ix)
-                    differs = any(mine[i] != theirs[i] for i in content)
-                    is_conflict = differs and changed_here(mine) and changed_there(theirs)
                     kind = "changed"
-                    if theirs[ix.deleted_at] is not None and mine[ix.deleted_at] is None:
+                    if theirs[dele] is not None and mine[dele] is None:
                         kind = "deleted"
-                    planned = _Planned(kind, mine[ix.updated_at], fk, is_conflict)
-                    if is_conflict:
-                        plan.conflicts[mine[0]] = planned
-                        mv, tv = conv.values(mine), conv.values(theirs)
-                        conflicts.append(
-                            Conflict(
-                                table=table.name,
-                                row_id=mine[0],
-                                label=_label(table.name, mv),
-                                mine=_jsonable(mv),
-                                theirs=_jsonable(tv),
-                                diffs=[
-                                    FieldDiff(c, to_jsonable(mv[c]), to_jsonable(tv[c]))
-                                    for c in cols
-                                    if c not in BOOKKEEPING and mv[c] != tv[c]
-                                ],
-                                rule=winner,
-                            )
+                    todo.append(
+                        _Pending(
+                            mine[0],
+                            _Planned(kind, mine[upd], fk),
+                            rule_winner(mine, theirs, ix),
+                            any(mine[i] != theirs[i] for i in content),
+                            (mine[upd] or "", mine[orig]),
+                            (theirs[upd] or "", theirs[orig]),
                         )
-                    if winner == THEIRS:
-                        plan.writes[mine[0]] = planned
-                    elif not is_conflict:
-                        tc.kept += 1
+                    )
                 mine, theirs = next(mine_it, None), next(theirs_it, None)
             plans[table.name] = plan
             counts[table.name] = tc
+            pending[table.name] = todo
+
+        # With no merge known between the two, the newest version both hold alike marks
+        # where they parted: a change after it is a change since.
+        if first_contact:
+            mark_l = mark_r = same_mark
+
+        def changed_here(key: tuple) -> bool:
+            if not same and key[1] == peer_id:
+                return False
+            return mark_l is None or key[0] > mark_l
+
+        def changed_there(key: tuple) -> bool:
+            if not same and key[1] == own_id:
+                return False
+            return mark_r is None or key[0] > mark_r
+
+        for table in tables:
+            plan, tc = plans[table.name], counts[table.name]
+            conflict_ids = []
+            for p in pending[table.name]:
+                is_conflict = p.differs and changed_here(p.mine_key) and changed_there(p.theirs_key)
+                p.planned.conflict = is_conflict
+                if is_conflict:
+                    plan.conflicts[p.row_id] = p.planned
+                    conflict_ids.append((p.row_id, p.winner))
+                if p.winner == THEIRS:
+                    plan.writes[p.row_id] = p.planned
+                elif not is_conflict:
+                    tc.kept += 1
+            conflicts.extend(_conflicts(loc, inc, table, conflict_ids, dialect))
+        del pending
         problems = _leave_out(
             loc, inc, tables, plans, local_ids, shared, dialect, conflicts, progress
         )
