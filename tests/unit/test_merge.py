@@ -515,3 +515,25 @@ def test_a_copy_of_this_same_database(pair, tmp_path):
     finally:
         db.close()
     assert report.totals.writes == 0
+
+
+def test_first_contact_judges_changes_from_where_the_files_part(tmp_path):
+    """Two files that parted without a merge between them (a copy given its own id):
+    only rows changed on both sides since the parting are conflicts."""
+    from dvcoord.store.base import uuid7
+
+    a = make_db(tmp_path / "a.sqlite", user="Officer A")
+    b = Path(shutil.copyfile(a, tmp_path / "b.sqlite"))
+    execute(b, f"UPDATE meta SET value = '{uuid7()}' WHERE key = 'database_id'")
+    edit(a, Action, Action.reference == "1.1", text="A only")
+    edit(b, Action, Action.reference == "1.2", text="B only")
+    both = edit(a, Action, Action.reference == "2.1", text="A's wording")
+    edit(b, Action, Action.reference == "2.1", text="B's wording")
+    db, preview = preview_of(a, b)
+    try:
+        assert preview.first_contact
+        assert [c.row_id for c in preview.conflicts] == [both]
+        assert preview.counts["action"].changed == 1 and preview.counts["action"].kept == 1
+    finally:
+        preview.close()
+        db.close()
