@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QLineEdit, QProgressDialog, QPushButton, QWidget
 
 from dvcoord.errors import DvcoordError
 from dvcoord.gui.formatting import (
@@ -283,11 +283,15 @@ def test_run_in_worker_cancel(qapp, qtbot):
 
     parent = QWidget()
     qtbot.addWidget(parent)
+    elsewhere = QLineEdit()
+    qtbot.addWidget(elsewhere)
 
     def press_cancel() -> None:
         dialog = parent.findChild(QProgressDialog)
         if started.is_set() and dialog is not None:
             assert dialog.windowTitle() == "Long job"
+            qtbot.keyClicks(elsewhere, "typed during the job")
+            assert elsewhere.text() == ""  # input goes nowhere but the progress dialog
             dialog.findChild(QPushButton).click()  # the dialog's Cancel button
         else:
             QTimer.singleShot(5, press_cancel)
@@ -295,6 +299,8 @@ def test_run_in_worker_cancel(qapp, qtbot):
     QTimer.singleShot(0, press_cancel)
     with pytest.raises(Cancelled):
         run_in_worker(parent, "Long job", job)
+    qtbot.keyClicks(elsewhere, "after")
+    assert elsewhere.text() == "after"
 
 
 # --------------------------------------------------------------------------- forms

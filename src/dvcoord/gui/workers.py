@@ -32,11 +32,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from PySide6.QtCore import QEventLoop, Qt, QThread, Signal
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtCore import QEvent, QEventLoop, QObject, Qt, QThread, Signal
+from PySide6.QtWidgets import QApplication, QProgressDialog, QWidget
 
 from dvcoord.errors import DvcoordError
 
@@ -45,6 +46,8 @@ T = TypeVar("T")
 
 #: The dialog appears only if a job takes longer than this (milliseconds).
 SHOW_AFTER_MS = 400
+#: Progress reports closer together than this (seconds) are dropped.
+PROGRESS_EVERY_S = 0.05
 
 
 class WorkAborted(Exception):  # noqa: N818 - a family name, not an error of its own
@@ -63,6 +66,37 @@ class WorkFailed(WorkAborted):
         self.error = error
 
 
+_USER_INPUT = {
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseButtonRelease,
+    QEvent.Type.MouseButtonDblClick,
+    QEvent.Type.KeyPress,
+    QEvent.Type.KeyRelease,
+    QEvent.Type.Shortcut,
+    QEvent.Type.ShortcutOverride,
+    QEvent.Type.Wheel,
+    QEvent.Type.Close,
+}
+
+
+class _InputBlocker(QObject):
+    """While a job runs, the user can reach only its progress dialog.
+
+    The dialog is modal once it appears, but it appears only after
+    :data:`SHOW_AFTER_MS`; until then this stops a second click from starting a
+    second job (or closing the window) underneath the first.
+    """
+
+    def __init__(self, dialog: QProgressDialog) -> None:
+        super().__init__()
+        self.dialog = dialog
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802
+        if event.type() not in _USER_INPUT or not isinstance(obj, QWidget):
+            return False
+        return not (obj is self.dialog or self.dialog.isAncestorOf(obj))
+
+
 class _Worker(QThread):
     progressed = Signal(int, int, str)
 
@@ -72,11 +106,19 @@ class _Worker(QThread):
         self.cancel = threading.Event()
         self.result: Any = None
         self.error: BaseException | None = None
+        self._last = 0.0
+        self._last_text = ""
 
     def progress(self, done: int, total: int | None = None, text: str | None = None) -> None:
         if self.cancel.is_set():
             raise Cancelled("cancelled")
-        self.progressed.emit(int(done), -1 if total is None else int(total), text or "")
+        now = time.monotonic()
+        text = text or ""
+        last_step = total is not None and done >= total
+        if now - self._last < PROGRESS_EVERY_S and not last_step and text == self._last_text:
+            return  # the bar moves a few times a second; more would only flood the UI
+        self._last, self._last_text = now, text
+        self.progressed.emit(int(done), -1 if total is None else int(total), text)
 
     def run(self) -> None:
         try:
@@ -129,10 +171,18 @@ def run_in_worker(
     worker.finished.connect(loop.quit)
     dialog.canceled.connect(on_cancel)
     dialog.setValue(0)
-    worker.start()
-    if not worker.isFinished():
-        loop.exec()
-    worker.wait()
+    blocker = _InputBlocker(dialog)
+    app = QApplication.instance()
+    if app is not None:
+        app.installEventFilter(blocker)
+    try:
+        worker.start()
+        if not worker.isFinished():
+            loop.exec()
+        worker.wait()
+    finally:
+        if app is not None:
+            app.removeEventFilter(blocker)
     worker.progressed.disconnect(on_progress)
     dialog.canceled.disconnect(on_cancel)
     dialog.hide()
