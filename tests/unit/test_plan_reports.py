@@ -8,6 +8,7 @@ still gives a report or one clear message, and never a half-written file.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -417,8 +418,12 @@ def test_a_pdf_open_in_a_viewer_is_left_alone_with_a_clear_message(db, tmp_path,
     target = tmp_path / "plan.pdf"
     target.write_bytes(b"%PDF-1.4 the board's copy")
 
-    def locked(src, dst):
-        raise PermissionError(13, "The process cannot access the file", str(dst))
+    real_replace = os.replace
+
+    def locked(src, dst):  # only the PDF is held open; everything else works
+        if str(dst).endswith(".pdf"):
+            raise PermissionError(13, "The process cannot access the file", str(dst))
+        return real_replace(src, dst)
 
     monkeypatch.setattr(L.os, "replace", locked)
     with pytest.raises(DvcoordError, match="open in a PDF viewer"):

@@ -227,6 +227,7 @@ KIND = register(
         title="Agency return (quarterly chase)",
         area=AREA,
         build=build,
+        uses_plan=True,
         uses_agency=True,
         description="Every action one agency leads, with space for its new update and RAG, "
         "to send as the quarterly chase.",

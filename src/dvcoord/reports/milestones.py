@@ -156,6 +156,7 @@ KIND = register(
         title="Milestones: overdue, due and completed",
         area=AREA,
         build=build,
+        uses_plan=True,
         uses_period=True,
         description="Milestones overdue, due and completed in a financial quarter or date "
         "range (default: this quarter), for one plan or all of them.",

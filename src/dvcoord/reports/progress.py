@@ -308,7 +308,8 @@ KIND = register(
         build=build,
         needs_plan=True,
         uses_period=True,
+        uses_period_end=False,
         description="RAG counts per theme with a chart, red actions, overdue milestones and "
-        "the actions changed since a date (From).",
+        "the actions changed since a chosen date.",
     )
 )

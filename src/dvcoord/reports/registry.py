@@ -45,7 +45,11 @@ class ReportKind:
     area: str  # "Action plans", "Training", ...
     build: Callable[[Database, ReportRequest], Path]
     needs_plan: bool = False
+    #: Can be limited to one plan (``needs_plan`` implies it).
+    uses_plan: bool = False
     uses_period: bool = False
+    #: With ``uses_period``: False when only the start is used ("changed since").
+    uses_period_end: bool = True
     uses_agency: bool = False
     #: Can show case data: defaults to OFFICIAL-SENSITIVE.
     shows_case_data: bool = False
