@@ -455,3 +455,66 @@ def test_the_plans_own_marking_is_the_default(db, tmp_path):
     assert all(t and b for t, b in marking_positions(out, "OFFICIAL-SENSITIVE"))
     out = _build(db, "action-plan", tmp_path / "p.pdf", plan=built.plan_id, marking="OFFICIAL")
     assert all(t and b for t, b in marking_positions(out, "OFFICIAL"))
+
+
+# --------------------------------------------------------------------------- export helpers
+def test_export_helpers_name_files_and_list_quarters(db):
+    from dvcoord.reports import export
+
+    assert export.slug("Sevenoaks DA Plan 2026/27 (demonstration)") == (
+        "sevenoaks-da-plan-2026-27-demonstration"
+    )
+    assert export.slug("Łódź – “Café” plan") == "lodz-cafe-plan"
+    assert (
+        export.default_file_name("action-plan", plan_title="Kent tracker", today=TODAY)
+        == "action-plan-kent-tracker-2026-11-23.pdf"
+    )
+    assert export.default_file_name("milestones", today=TODAY) == "milestones-2026-11-23.pdf"
+    choices = export.quarter_choices(TODAY, back=2, ahead=1)
+    assert [c.label for c in choices] == [
+        "2026/27 Q4 (Jan\u2013Mar 2027)",
+        "2026/27 Q3 (Oct\u2013Dec 2026)",
+        "2026/27 Q2 (Jul\u2013Sep 2026)",
+        "2026/27 Q1 (Apr\u2013Jun 2026)",
+    ]
+    assert [c.current for c in choices] == [False, True, False, False]
+    kinds = registry.kinds()
+    assert export.default_marking(db, kinds["alarms-loans"]) == "OFFICIAL-SENSITIVE"
+    assert export.default_marking(db, kinds["action-plan"], "OFFICIAL-SENSITIVE") == (
+        "OFFICIAL-SENSITIVE"
+    )
+    assert export.default_marking(db, kinds["alarms-stock"], "NONE") == db.default_marking
+    areas = [area for area, _ in export.kinds_by_area()]
+    assert areas[0] == "Action plans" and len(areas) == len(set(areas))
+
+
+def test_export_report_counts_pages_and_stops_when_asked(db, tmp_path):
+    from dvcoord.reports import export
+
+    built = make_plan(db, themes=2, actions_per_theme=3)
+    pages: list[int] = []
+    result = export.export_report(
+        db,
+        "action-plan",
+        _request(tmp_path / "p.pdf", plan=built.plan_id),
+        on_page=pages.append,
+    )
+    assert result.pages == len(pages) == len(pdf_pages(result.path))
+    assert pages == list(range(1, result.pages + 1))
+
+    class Stop(Exception):
+        pass
+
+    def stop(page: int) -> None:
+        raise Stop
+
+    with pytest.raises(Stop):
+        export.export_report(
+            db, "action-plan", _request(tmp_path / "q.pdf", plan=built.plan_id), on_page=stop
+        )
+    assert (
+        sorted(p.name for p in tmp_path.iterdir()) == ["p.pdf", "test.sqlite"]
+        or not (tmp_path / "q.pdf").exists()
+    )
+    assert not (tmp_path / "q.pdf").exists()
+    assert not list(tmp_path.glob(".q.*"))

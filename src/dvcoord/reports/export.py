@@ -82,9 +82,31 @@ def quarter_choices(today: date, *, back: int = 8, ahead: int = 2) -> list[Quart
     return out
 
 
+# Letters that Unicode does not split into a base letter and an accent.
+_NO_DECOMPOSITION = str.maketrans(
+    {
+        "Ł": "L",
+        "ł": "l",
+        "Ø": "O",
+        "ø": "o",
+        "Æ": "AE",
+        "æ": "ae",
+        "Œ": "OE",
+        "œ": "oe",
+        "ß": "ss",
+        "Đ": "D",
+        "đ": "d",
+        "Þ": "Th",
+        "þ": "th",
+        "ı": "i",
+    }
+)
+
+
 def slug(text: str, limit: int = 40) -> str:
     """File-name-safe words: "Sevenoaks DA Plan 2026/27" -> "sevenoaks-da-plan-2026-27"."""
-    plain = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
+    spelt = (text or "").translate(_NO_DECOMPOSITION)
+    plain = unicodedata.normalize("NFKD", spelt).encode("ascii", "ignore").decode()
     words = re.sub(r"[^A-Za-z0-9]+", "-", plain).strip("-").lower()
     if len(words) > limit:
         words = words[:limit].rsplit("-", 1)[0] or words[:limit]
