@@ -683,9 +683,25 @@ def _read_core(conn: sqlite3.Connection, name: str) -> tuple[dict[str, str], str
     return meta_rows, revision
 
 
-def _progress(progress, done: int, total: int, text: str) -> None:
+class ProgressStopped(Exception):  # noqa: N818 - a carrier, not an error of its own
+    """The caller's progress callback raised (e.g. the user pressed Cancel); ``original``
+    is what it raised, passed on untouched once the temporary files are gone."""
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
+def report_progress(progress, done: int, total: int, text: str) -> None:  # noqa: ANN001
+    """Call ``progress(done, total, text)``; what it raises comes out as ProgressStopped."""
     if progress is not None:
-        progress(done, total, text)
+        try:
+            progress(done, total, text)
+        except BaseException as exc:  # noqa: BLE001 - handed back to the caller untouched
+            raise ProgressStopped(exc) from exc
+
+
+_progress = report_progress
 
 
 def check_incoming(path: Path, passphrase: str | None = None, *, progress=None) -> CheckedFile:
@@ -713,6 +729,9 @@ def check_incoming(path: Path, passphrase: str | None = None, *, progress=None) 
             ", upgraded" if checked.upgraded else "",
         )
         return checked
+    except ProgressStopped as stop:
+        shutil.rmtree(work, ignore_errors=True)
+        raise stop.original from None
     except DvcoordError:
         shutil.rmtree(work, ignore_errors=True)
         raise

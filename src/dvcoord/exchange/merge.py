@@ -460,6 +460,11 @@ def _label(table: str, values: dict[str, Any]) -> str:
     return f"{title} {str(values.get('id', ''))[:8]}"
 
 
+def row_label(table: str, values: dict[str, Any]) -> str:
+    """A short name for a row, for people: its table and reference, title or name."""
+    return _label(table, values)
+
+
 def _raw_mark(dt: datetime | None) -> str | None:
     if dt is None:
         return None
@@ -508,6 +513,9 @@ def plan_merge(
     name = f"'{Path(incoming_path).name}'"
     try:
         return _plan(db, checked, progress)
+    except gate.ProgressStopped as stop:
+        checked.close()
+        raise stop.original from None
     except DvcoordError:
         checked.close()
         raise
@@ -597,8 +605,7 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         first_contact = mark_l is None and mark_r is None
         n_tables = len(tables)
         for n, table in enumerate(tables):
-            if progress is not None:
-                progress(n_tables + n, n_tables * 3, f"Comparing {table.name}")
+            gate.report_progress(progress, n_tables + n, n_tables * 3, f"Comparing {table.name}")
             cols = _columns(table)
             pos = {c: i for i, c in enumerate(cols)}
             content = tuple(i for c, i in pos.items() if c not in BOOKKEEPING)
