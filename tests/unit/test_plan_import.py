@@ -444,6 +444,13 @@ def test_agency_words_split_into_known_agencies():
         ("Tunbridge Wells", "support", None),
     ]
     assert matcher.split("the sevenoaks district council")[0].agency_id == "d"
+    both = AgencyMatcher([KnownAgency("c", "CABx"), KnownAgency("k", "County Co-ordinator")])
+    found = both.split("Community Legal Service/ CABx working with County Co-ordinator")
+    assert [(m.text, m.role, m.agency_id) for m in found] == [
+        ("Community Legal Service", "lead", None),
+        ("CABx", "lead", "c"),
+        ("County Co-ordinator", "support", "k"),
+    ]
     assert AgencyMatcher().split("Kent & Medway DV Strategy Group")[0].agency_id is None
 
 

@@ -681,6 +681,11 @@ _PIECE_SPLIT_RE = re.compile(
     r"|\s+(?=(?:through|via)\b)",
     re.IGNORECASE,
 )
+_LEAD_IN_ONLY_RE = re.compile(
+    r"^(?:working\s+with|in\s+partnership\s+with|supported\s+by|support\s+from|with|through"
+    r"|via|and|&)$",
+    re.IGNORECASE,
+)
 #: Pieces that say how, not who: "through bi-monthly meetings".
 _MEANS_PIECE_RE = re.compile(r"^(?:through|via|by\s+means\s+of|using)\b", re.IGNORECASE)
 _FILLER_PIECE_RE = re.compile(
@@ -794,6 +799,8 @@ class AgencyMatcher:
             if _SUPPORT_LEAD_IN.match(piece):
                 piece_role = "support"
                 role = "support"
+            if _LEAD_IN_ONLY_RE.match(piece):  # "working with" before a known agency
+                continue
             previous = None
             while previous != piece:
                 previous = piece
