@@ -47,13 +47,14 @@ SHARE_TITLE = "Share a copy"
 MERGE_TITLE = "Merge a received file"
 RECEIVED_FILTER = "dvcoord files (*.dvcx *.sqlite *.db);;All files (*)"
 BOOKKEEPING = ("id", "created_at", "updated_at", "updated_by", "origin")
-STRENGTH_WORDS = {0: "Too weak", 1: "Weak", 2: "Fair", 3: "Good", 4: "Strong"}
 
 
 # =========================================================================== values
 def field_label(name: str) -> str:
     if name == "deleted_at":
         return "Marked deleted"
+    if name == "rag":
+        return "RAG"
     if name.endswith("_pence"):
         name = name[: -len("_pence")]
     if name.endswith("_id"):
@@ -78,6 +79,17 @@ def show_value(name: str, value: Any) -> str:
             pass
     text = str(value)
     return text if len(text) <= 2000 else text[:2000] + "…"
+
+
+def display_fields(values: dict[str, Any], differing: set[str]) -> list[str]:
+    """Fields to show for a row: those that differ first, then the rest, leaving out
+    bookkeeping and links to other records (ids mean nothing to people) unless they
+    differ."""
+    first = [k for k in values if k in differing]
+    rest = [
+        k for k in values if k not in differing and k not in BOOKKEEPING and not k.endswith("_id")
+    ]
+    return first + rest
 
 
 def table_title(name: str) -> str:
@@ -142,7 +154,7 @@ class ShareDialog(QDialog):
             )
             return
         score, hint = bundle.passphrase_strength(f.passphraseEdit.text())
-        text = f"Strength: {STRENGTH_WORDS[score]} – {hint}"
+        text = f"Strength: {hint}" if score else hint
         again = f.againEdit.text()
         if again and again != f.passphraseEdit.text():
             text += " The two passphrases differ."
@@ -359,8 +371,8 @@ class MergePreviewDialog(QDialog):
             table.setRowCount(0)
             return
         headers = ["Field", "This database", "Received"]
-        fields = [k for k in c.mine if k not in BOOKKEEPING] + ["updated_by", "updated_at"]
         differing = {d.field for d in c.diffs}
+        fields = display_fields(c.mine, differing) + ["updated_by", "updated_at"]
         table.setColumnCount(3)
         table.setHorizontalHeaderLabels(headers)
         table.setRowCount(len(fields))

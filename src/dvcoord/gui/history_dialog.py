@@ -26,7 +26,7 @@ from PySide6.QtWidgets import QDialog, QHeaderView, QTableWidgetItem, QWidget
 from dvcoord.errors import DvcoordError
 from dvcoord.exchange.history import RowVersion, restore_version, row_history
 from dvcoord.gui.context import AppContext
-from dvcoord.gui.exchange_dialogs import field_label, show_value, table_title
+from dvcoord.gui.exchange_dialogs import display_fields, field_label, show_value, table_title
 from dvcoord.gui.formatting import format_datetime
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import confirm, show_error
@@ -118,7 +118,8 @@ class HistoryDialog(QDialog):
             f.restoreButton.setEnabled(False)
             return
         now = self._now()
-        fields = [k for k in v.values if k not in _HIDDEN]
+        differing = {k for k in v.values if k not in _HIDDEN and now.get(k) != v.values.get(k)}
+        fields = display_fields({k: x for k, x in v.values.items() if k not in _HIDDEN}, differing)
         t.setColumnCount(3)
         t.setHorizontalHeaderLabels(["Field", "This version", "Now"])
         t.setRowCount(len(fields))
