@@ -57,7 +57,9 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
     path = Path(args.path)
     fileguard.inspect_file(path, known_revisions=migrate.known_revisions())
-    dest = backups.take_backup(path, reason="manual", dest=Path(args.output) if args.output else None)
+    dest = backups.take_backup(
+        path, reason="manual", dest=Path(args.output) if args.output else None
+    )
     _out(f"Backup written to {dest}")
     return 0
 
