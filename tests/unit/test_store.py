@@ -487,3 +487,21 @@ def test_a_copied_file_is_checked_in_full(tmp_path, quick_checks):
     quick_checks.clear()
     Database.open(copy, backup=False).close()
     assert quick_checks == [True]
+
+
+def test_bookkeeping_set_by_hand_on_an_update_is_not_written(pdb):
+    w = add_widget(pdb)
+    with pdb.transaction() as s:
+        stored = s.get(Widget, w.id)
+        stored.updated_by = "Someone Else"
+        stored.origin = "elsewhere"
+    with pdb.session() as s:
+        stored = s.get(Widget, w.id)
+        assert (stored.updated_by, stored.origin) == ("Test Officer", pdb.database_id)
+    with pdb.transaction() as s:
+        stored = s.get(Widget, w.id)
+        stored.updated_by = "Someone Else"
+        stored.colour = "red"
+    with pdb.session() as s:
+        assert s.get(Widget, w.id).updated_by == "Test Officer"
+    assert [e.action for e in audit_rows(pdb, w.id)] == ["insert", "update"]

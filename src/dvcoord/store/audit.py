@@ -196,7 +196,9 @@ def _before_update(mapper: Mapper, connection: Connection, target: SharedMixin) 
     state = inspect(target)
     changed = {a.key for a in mapper.column_attrs if state.attrs[a.key].history.has_changes()}
     if not (changed if merging else changed - set(BOOKKEEPING)):
-        return  # nothing real changed: no UPDATE of ours, no audit row
+        if changed:  # only bookkeeping was set by hand: put it back, so nothing is written
+            _restore_bookkeeping(mapper, connection, target, changed)
+        return  # nothing real changed: no UPDATE, no audit row
     before = _previous_values(mapper, connection, target)
     now = utcnow()
     if not merging:
@@ -216,6 +218,22 @@ def _before_update(mapper: Mapper, connection: Connection, target: SharedMixin) 
     else:
         action = "update"
     _write(connection, info, target, action, before, after, now)
+
+
+def _restore_bookkeeping(
+    mapper: Mapper, connection: Connection, target: SharedMixin, keys: set[str]
+) -> None:
+    state = inspect(target)
+    unknown = []
+    for key in sorted(keys):
+        hist = state.attrs[key].history
+        if hist.deleted:
+            setattr(target, key, hist.deleted[0])
+        else:
+            unknown.append(key)
+    if unknown:
+        for key, value in _stored_values(mapper, connection, target, unknown).items():
+            setattr(target, key, value)
 
 
 def history(session: Session, table_name: str, row_id: str) -> list[AuditEntry]:
