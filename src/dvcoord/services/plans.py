@@ -59,7 +59,9 @@ from dvcoord.services._plancommon import (
     user_of,
 )
 from dvcoord.services.dashboard import Tile
+from dvcoord.store import database as _database
 from dvcoord.store.base import uuid7
+from dvcoord.store.database import MARKINGS
 from dvcoord.store.schema.core import META_RAG_KEY, AuditEntry, Meta
 from dvcoord.store.schema.plans import (
     ACTION_STATUSES,
@@ -77,16 +79,12 @@ from dvcoord.store.schema.plans import (
     Theme,
 )
 
-MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "NONE")
 #: Statuses of an action that is finished with (not carried forward, not "open").
 CLOSED_STATUSES = ("complete", "dropped")
 
 DEFAULT_COLOURS = {"G": "#2E7D32", "A": "#F9A825", "R": "#C62828", "B": "#1565C0"}
-DEFAULT_RAG_KEY = (
-    {"letter": "G", "name": "Green", "meaning": "Completed or advanced progress"},
-    {"letter": "A", "name": "Amber", "meaning": "Progress underway"},
-    {"letter": "R", "name": "Red", "meaning": "No significant progress"},
-)
+#: Green/Amber/Red as DOMAIN.md defines them (the database's default key).
+DEFAULT_RAG_KEY = tuple(_database.DEFAULT_RAG_KEY)
 BLUE_ENTRY = {"letter": "B", "name": "Blue", "meaning": "Complete"}
 
 
