@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from dvcoord import paths
+from dvcoord.errors import DvcoordError
 from dvcoord.gui import views as view_registry
 from dvcoord.gui.settings import AppSettings
 from dvcoord.gui.views import ViewSpec
@@ -486,6 +487,11 @@ def test_unexpected_exception_is_logged_and_shown_and_the_app_keeps_going(
         assert window.isVisible()
         text = log_file()
         assert "ZeroDivisionError: boom" in text and "broken_slot" in text
+
+        # a DvcoordError escaping a slot is shown as its own sentence
+        reporter.excepthook(DvcoordError, DvcoordError("That file is read-only."), None)
+        reporter.show_pending()
+        assert dialogs.last().text == "That file is read-only."
 
         # a job that already told the user is not reported twice
         count = len(dialogs.shown)

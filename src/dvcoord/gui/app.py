@@ -158,7 +158,10 @@ class ErrorReporter:
         if isinstance(value, WorkAborted):  # the user has already been told
             log.info("background job ended early (%s)", etype.__name__)
             return
-        log.error("unexpected error", exc_info=(etype, value, tb))
+        if isinstance(value, DvcoordError):  # a sentence for the user, not a fault
+            log.info("message for the user from an event handler (%s)", etype.__name__)
+        else:
+            log.error("unexpected error", exc_info=(etype, value, tb))
         self.pending.append(value)
         if not self._scheduled:
             self._scheduled = True
