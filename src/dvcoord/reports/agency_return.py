@@ -36,6 +36,7 @@ from dvcoord.services.plan_reports import (
     RagKeyEntry,
     build_agency_return_model,
     resolve_plan,
+    theme_heading,
 )
 
 if TYPE_CHECKING:
@@ -109,14 +110,19 @@ class RagChoice(Flowable):
         canv.restoreState()
 
 
-def _milestones_cell(block: AgencyReturnPlan, action: ActionRow, options: L.ReportOptions) -> Any:
+def _milestones_cell(
+    block: AgencyReturnPlan, action: ActionRow, model: AgencyReturnModel, options: L.ReportOptions
+) -> Any:
     found = block.open_milestones.get(action.id, ())
     if not found:
         return "None open."
-    return "\n".join(
-        f"\u2022 {free(m.text, options)} \u2013 due {milestone_due_cell(m).replace(chr(10), ' ')}"
-        for m in found
-    )
+    lines = []
+    for m in found:
+        due = milestone_due_cell(m).replace("\n", " ")
+        late = m.days_overdue(model.today)
+        flag = f" (overdue by {late:,} day{'s' if late != 1 else ''})" if late else ""
+        lines.append(f"\u2022 {free(m.text, options)} \u2013 due {due}{flag}")
+    return "\n".join(lines)
 
 
 def _action_block(
@@ -138,7 +144,7 @@ def _action_block(
         ("Outcomes", free(a.outcomes, options) or "\u2013"),
         ("Current RAG", _current_rag(a, model)),
         ("Progress to date", progress_cell(a, options)),
-        ("Open milestones", _milestones_cell(block, a, options)),
+        ("Open milestones", _milestones_cell(block, a, model, options)),
         ("New update", RuledLines(5)),
         ("New RAG (tick one)", RagChoice(model.rag_key)),
         ("Name and date", RuledLines(1)),
@@ -183,7 +189,7 @@ def render_agency_return(
     sent_by = f" to {options.officer}" if options.officer else " to the co-ordinator"
     story: list[Any] = [
         L.para(
-            f"{model.agency.name} leads {n:,} action{'s' if n != 1 else ''} below "
+            f"{model.agency.name} leads the {n:,} open action{'s' if n != 1 else ''} below "
             f"(position at {format_date(model.today)}). For each one, please write what has "
             "been done since the last update in the space given, tick the RAG status that "
             f"fits it now, add your name and the date, and return the form{sent_by}."
@@ -199,8 +205,8 @@ def render_agency_return(
         current_theme = None
         for a in block.actions:
             lead = []
-            if a.theme_title != current_theme:
-                current_theme = a.theme_title
+            if theme_heading(a.theme_code, a.theme_title) != current_theme:
+                current_theme = theme_heading(a.theme_code, a.theme_title)
                 lead = [L.heading(current_theme or "Actions", 2)]
             story += _action_block(block, a, model, options, lead)
     return doc.build(story)
