@@ -247,6 +247,7 @@ def _expected_words(rows) -> Counter[str]:
     return expected
 
 
+@pytest.mark.slow  # several PDFs read back with pypdf
 def test_every_word_of_every_reference_plan_is_in_its_action_plan(demo_db, tmp_path):
     with demo_db.session() as s:
         plans = ps.list_plans(s)
@@ -271,6 +272,7 @@ def test_every_word_of_every_reference_plan_is_in_its_action_plan(demo_db, tmp_p
         assert "RAG key" in text and "Progress underway" in text
 
 
+@pytest.mark.slow  # several PDFs read back with pypdf
 def test_every_kind_prints_the_marking_top_and_bottom_of_every_page(demo_db, tmp_path):
     with demo_db.session() as s:
         current = next(p for p in ps.list_plans(s) if p.status == "approved")
@@ -352,6 +354,7 @@ def test_a_plan_with_no_actions_still_gives_a_report(db, tmp_path):
     assert "does not lead any action" in text
 
 
+@pytest.mark.slow  # several PDFs read back with pypdf
 def test_twenty_thousand_characters_of_progress_print_in_full(db, tmp_path):
     sentence = "The working group met again and reviewed referrals from every partner agency. "
     long_text = (sentence * 300)[:20_000].rsplit(" ", 1)[0]
@@ -373,6 +376,7 @@ def test_twenty_thousand_characters_of_progress_print_in_full(db, tmp_path):
         assert registry.page_count(out) > 3
 
 
+@pytest.mark.slow  # several PDFs read back with pypdf
 def test_a_theme_of_three_hundred_actions_repeats_its_header(db, tmp_path):
     built = make_big_theme(db, 300)
     out = _build(db, "action-plan", tmp_path / "big.pdf", plan=built.plan_id)
