@@ -239,24 +239,12 @@ def render_loans(model: LoansModel, out: Path | str, options: L.ReportOptions) -
         return doc.build(story)
     show_refs = not options.redact
     header = ["Asset tag", "Type", "Agency", "Officer"]
-    shares = [0.2, 0.25, 0.17]
-    if show_refs:
+    widths: list[float] = [22 * mm, 0.3, 0.28, 0.18]
+    if show_refs:  # wide enough for WK-MARAC-2025-031 on one line
         header.append("Case reference")
-        shares.append(0.2)
+        widths.append(38 * mm)
     header += ["MARAC", "Police marker", "Issued", "Installed", "Review", "Review status"]
-    shares.append(0.18)
-    scale = sum(shares)
-    shares = [x / scale for x in shares]  # the shares fill the width with or without refs
-    widths: list[float] = [
-        24 * mm,
-        *shares[:-1],
-        15 * mm,
-        17 * mm,
-        20 * mm,
-        20 * mm,
-        20 * mm,
-        shares[-1],
-    ]
+    widths += [14 * mm, 16 * mm, 19 * mm, 19 * mm, 19 * mm, 0.24]
     rows = []
     for r in model.loans:
         row: list[Any] = [r.asset_tag, r.type_name, r.agency or "\u2013", r.officer or "\u2013"]
