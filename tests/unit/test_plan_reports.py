@@ -518,3 +518,17 @@ def test_export_report_counts_pages_and_stops_when_asked(db, tmp_path):
         )
     assert not (tmp_path / "q.pdf").exists()
     assert not list(tmp_path.glob(".q.*"))
+
+
+def test_a_plan_chosen_by_name_is_reported_even_when_archived(db):
+    built = make_plan(db, themes=1, actions_per_theme=2)
+    with db.transaction() as s:
+        ps.update_plan(s, built.plan_id, status="archived")
+    with db.session() as s:
+        progress = pr.build_progress_model(s, built.plan_id, today=TODAY)
+        one = pr.build_milestones_model(s, built.plan_id, today=TODAY)
+        every = pr.build_milestones_model(s, None, today=TODAY)
+    assert [m.text for m in progress.overdue_milestones] == ["Overdue milestone 1"]
+    assert [m.text for m in one.overdue] == ["Overdue milestone 1"]
+    assert [m.text for m in one.completed] == ["Completed milestone 1"]
+    assert every.overdue == () and every.completed == ()  # "all plans" = current plans

@@ -529,17 +529,40 @@ def build_milestones_model(
     start, end = _check_period(date_from, date_to, today)
     plan = _get_plan(session, plan_id) if plan_id else None
     pid = plan.id if plan else None
+    # A plan chosen by name is reported even if archived; "all plans" means current ones.
+    archived = plan is not None
     overdue = tuple(
         m
-        for m in ms.overdue_milestones(session, today, plan_id=pid)
+        for m in ms.milestone_rows(
+            session, plan_id=pid, overdue_on=today, include_archived=archived
+        )
         if m.due_end is not None and m.due_end <= end
     )
     due = tuple(
         m
-        for m in ms.milestones_due_between(session, start, end, plan_id=pid)
+        for m in ms.milestone_rows(
+            session,
+            plan_id=pid,
+            status="open",
+            due_from=start,
+            due_to=end,
+            include_archived=archived,
+        )
         if m.due_end is not None and m.due_end >= today
     )
-    completed = tuple(ms.milestones_completed_between(session, start, end, plan_id=pid))
+    completed = tuple(
+        sorted(
+            ms.milestone_rows(
+                session,
+                plan_id=pid,
+                status="complete",
+                completed_from=start,
+                completed_to=end,
+                include_archived=archived,
+            ),
+            key=lambda r: (r.completed_on, r.plan_title, r.action_reference),
+        )
+    )
     partnership = _partnership(session)
     return MilestonesModel(
         plan=plan_info(session, plan, partnership) if plan else None,
@@ -737,7 +760,9 @@ def build_progress_model(
         since=since,
         rag_counts=counts,
         red_actions=tuple(r for r in rows if r.rag == "R"),
-        overdue_milestones=tuple(ms.overdue_milestones(session, today, plan_id=plan.id)),
+        overdue_milestones=tuple(
+            ms.milestone_rows(session, plan_id=plan.id, overdue_on=today, include_archived=True)
+        ),
         changed=changed_actions(session, plan.id, since, rows),
     )
 
