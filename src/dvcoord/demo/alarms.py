@@ -23,19 +23,33 @@ from dvcoord.store.schema.plans import Agency
 
 ORDER = 30
 
-#: (name, short name, sector, case-reference prefix, officer role)
+#: Requesting agencies: (names to look for, best first; short name and sector used if
+#: none exists yet; case-reference prefix; officer role).  The action-plan demo already
+#: holds most of them, so the alarm loans use the same agency rows.
 AGENCIES = (
-    ("Kent Police", "Kent Police", "police", "KP-DA", "PC"),
-    ("Oasis Domestic Abuse Service (IDVA)", "IDVA", "voluntary sector", "IDVA", "IDVA"),
-    ("Sevenoaks District Council Housing", "SDC Housing", "housing", "SDC-HOU", "Housing Officer"),
+    (("Kent Police",), "Kent Police", "police", "KP-DA", "PC"),
     (
-        "Kent County Council Children's Social Care",
-        "KCC CSC",
+        ("Kent and Medway IDVA Service", "Oasis Domestic Abuse Service (IDVA)"),
+        "IDVA Service",
+        "voluntary sector",
+        "IDVA",
+        "IDVA",
+    ),
+    (
+        ("Sevenoaks District Council", "Sevenoaks District Council Housing"),
+        "SDC",
+        "housing",
+        "SDC-HOU",
+        "Housing Officer",
+    ),
+    (
+        ("KCC Specialist Children's Services", "Kent County Council Children's Social Care"),
+        "KCC SCS",
         "children's social care",
         "KCC-CSC",
         "Social Worker",
     ),
-    ("Victim Support", "Victim Support", "voluntary sector", "VS", "Caseworker"),
+    (("Victim Support",), "Victim Support", "voluntary sector", "VS", "Caseworker"),
 )
 
 TYPES = (
@@ -86,14 +100,18 @@ class _Plan:
 
 def _agencies(session) -> list[tuple[str, str, str]]:  # noqa: ANN001
     found = []
-    for name, short, sector, prefix, role in AGENCIES:
-        agency_id = session.scalar(
-            select(Agency.id).where(
-                func.lower(Agency.name) == name.lower(), Agency.deleted_at.is_(None)
+    for names, short, sector, prefix, role in AGENCIES:
+        agency_id = None
+        for name in names:
+            agency_id = session.scalar(
+                select(Agency.id).where(
+                    func.lower(Agency.name) == name.lower(), Agency.deleted_at.is_(None)
+                )
             )
-        )
+            if agency_id is not None:
+                break
         if agency_id is None:
-            agency = Agency(name=name, short_name=short, sector=sector)
+            agency = Agency(name=names[-1], short_name=short, sector=sector)
             session.add(agency)
             session.flush()
             agency_id = agency.id
