@@ -87,9 +87,7 @@ class Trainer(SharedMixin, Base):
     __tablename__ = "training_trainer"
 
     name: Mapped[str] = mapped_column(String(200))
-    agency_id: Mapped[str | None] = mapped_column(
-        ForeignKey("agency.id"), default=None, index=True
-    )
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"), default=None, index=True)
     email: Mapped[str] = mapped_column(String(200), default="")
     authorised_until: Mapped[date | None] = mapped_column(Date, default=None)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -115,9 +113,7 @@ class StaffRole(SharedMixin, Base):
     __tablename__ = "training_role"
 
     name: Mapped[str] = mapped_column(String(200))
-    agency_id: Mapped[str | None] = mapped_column(
-        ForeignKey("agency.id"), default=None, index=True
-    )
+    agency_id: Mapped[str | None] = mapped_column(ForeignKey("agency.id"), default=None, index=True)
     sector: Mapped[str] = mapped_column(String(40), default="other")
     notes: Mapped[str] = mapped_column(Text, default="")
 
