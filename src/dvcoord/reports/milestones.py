@@ -29,10 +29,17 @@ if TYPE_CHECKING:
 TITLE = "Milestones"
 
 
-def _by_plan(rows: Sequence[MilestoneRow]) -> list[tuple[str, list[MilestoneRow]]]:
+#: A plan's list longer than this is split into one table per theme (easier to read,
+#: and much quicker to lay out than one very long table).
+_SPLIT_OVER = 40
+
+
+def _groups(
+    rows: Sequence[MilestoneRow], key: Callable[[MilestoneRow], str]
+) -> list[tuple[str, list[MilestoneRow]]]:
     groups: dict[str, list[MilestoneRow]] = {}
     for r in rows:
-        groups.setdefault(r.plan_title, []).append(r)
+        groups.setdefault(key(r), []).append(r)
     return list(groups.items())
 
 
@@ -74,13 +81,25 @@ def _section(
     if not rows:
         out.append(L.no_data(empty))
         return out
-    if model.plan is not None:
-        out.append(_table(rows, last_header, last, options))
-        return out
-    for plan_title, group in _by_plan(rows):
-        out.append(L.heading(plan_title, 3))
-        out.append(_table(group, last_header, last, options))
+    plans = [("", list(rows))] if model.plan is not None else _groups(rows, _plan_of)
+    for plan_title, group in plans:
+        if plan_title:
+            out.append(L.heading(plan_title, 2))
+        if len(group) <= _SPLIT_OVER:
+            out.append(_table(group, last_header, last, options))
+            continue
+        for theme, part in _groups(group, _theme_of):
+            out.append(L.heading(theme or "Other actions", 3))
+            out.append(_table(part, last_header, last, options))
     return out
+
+
+def _plan_of(m: MilestoneRow) -> str:
+    return m.plan_title
+
+
+def _theme_of(m: MilestoneRow) -> str:
+    return m.theme_title
 
 
 def render_milestones(

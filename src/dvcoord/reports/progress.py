@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from dvcoord.store import Database
 
 TITLE = "Action plan progress summary"
+#: A list longer than this is split into one table per theme.
+_SPLIT_OVER = 40
 _DASH = "\u2013"
 
 
@@ -203,7 +205,7 @@ def _red(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
     return L.sections_as_tables(
         sections,
         ["Ref", "Action", "Lead", "Target date", "Latest update", "RAG"],
-        [12 * mm, 0.33, 0.17, 19 * mm, 0.5, 10 * mm],
+        [12 * mm, 0.31, 0.2, 19 * mm, 0.49, 10 * mm],
         rag_column=5,
         level=3,
     )
@@ -216,24 +218,26 @@ def _theme_of(a: Any) -> str:
 def _overdue(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
     if not model.overdue_milestones:
         return [L.no_data(f"No milestone was overdue on {format_date(model.today)}.")]
-    rows = [
-        [
+
+    def row(m: Any) -> list[Any]:
+        return [
             m.action_reference,
             free(m.text, options),
             milestone_due_cell(m),
             m.days_overdue(model.today),
             m.lead,
         ]
-        for m in model.overdue_milestones
-    ]
-    return [
-        L.data_table(
-            ["Ref", "Milestone", "Due", "Days late", "Lead"],
-            rows,
-            [12 * mm, 0.58, 26 * mm, 15 * mm, 0.42],
-            right_align=(3,),
-        )
-    ]
+
+    header = ["Ref", "Milestone", "Due", "Days late", "Lead"]
+    widths = [12 * mm, 0.58, 26 * mm, 15 * mm, 0.42]
+    milestones = list(model.overdue_milestones)
+    if len(milestones) <= _SPLIT_OVER:
+        return [L.data_table(header, [row(m) for m in milestones], widths, right_align=(3,))]
+    out: list[Any] = []
+    for theme, group in _by_theme(milestones, lambda m: m.theme_title):
+        out.append(L.heading(theme or "Other actions", 3))
+        out.append(L.data_table(header, [row(m) for m in group], widths, right_align=(3,)))
+    return out
 
 
 def _changed(model: ProgressModel, options: L.ReportOptions) -> list[Any]:
