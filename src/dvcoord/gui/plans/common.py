@@ -134,26 +134,41 @@ def connect_preview(edit: QLineEdit, preview: TargetPreview) -> None:
 
 # --------------------------------------------------------------------------- widgets
 class PlainTextEdit(QPlainTextEdit):
-    """A multi-line text box that says when the user has left it (like QLineEdit)."""
+    """A multi-line text box that says when the user has left it (like QLineEdit) and
+    grows with its text from ``lines`` up to ``max_lines`` lines, then scrolls."""
 
     editingFinished = Signal()
 
-    def __init__(self, parent: QWidget | None = None, *, lines: int = 3) -> None:
+    def __init__(
+        self, parent: QWidget | None = None, *, lines: int = 3, max_lines: int = 12
+    ) -> None:
         super().__init__(parent)
         self.setTabChangesFocus(True)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
-        metrics = self.fontMetrics()
-        self.setMinimumHeight(metrics.lineSpacing() * lines + 14)
-        self.setMaximumHeight(metrics.lineSpacing() * max(lines * 3, 8) + 14)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._lines = lines
+        self._max_lines = max(lines, max_lines)
+        self.document().documentLayout().documentSizeChanged.connect(lambda _s: self._fit())
+        self._fit()
+
+    def _fit(self) -> None:
+        shown = int(self.document().size().height() + 0.99)
+        lines = max(self._lines, min(self._max_lines, shown))
+        margins = self.contentsMargins()
+        height = (
+            lines * self.fontMetrics().lineSpacing()
+            + int(2 * self.document().documentMargin())
+            + margins.top()
+            + margins.bottom()
+            + 2 * self.frameWidth()
+            + 4
+        )
+        if height != self.height():
+            self.setFixedHeight(height)
 
     def focusOutEvent(self, event: QFocusEvent) -> None:
         super().focusOutEvent(event)
         if event.reason() != Qt.FocusReason.PopupFocusReason:
             self.editingFinished.emit()
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        hint = super().sizeHint()
-        return QSize(hint.width(), self.minimumHeight())
 
 
 def rag_icon(letter: str, colour: str | None = None, size: int = 18) -> QIcon:
@@ -264,6 +279,11 @@ def show_field_error(label: QLabel | None, widget: QWidget | None, message: str)
         widget.style().polish(widget)
 
 
+def _set_line(edit: QLineEdit, value: Any) -> None:
+    edit.setText("" if value is None else str(value))
+    edit.setCursorPosition(0)  # show the start of a long text, not its end
+
+
 # --------------------------------------------------------------------------- the binder
 class FormBinder(QObject):
     """Named fields of a form: values, what was last saved, and messages at the field."""
@@ -294,7 +314,7 @@ class FormBinder(QObject):
             widget.activated.connect(emit)
         elif isinstance(widget, QLineEdit):
             self._getters[name] = widget.text
-            self._setters[name] = lambda v, w=widget: w.setText("" if v is None else str(v))
+            self._setters[name] = lambda v, w=widget: _set_line(w, v)
             widget.editingFinished.connect(emit)
         elif isinstance(widget, QPlainTextEdit):
             self._getters[name] = widget.toPlainText

@@ -174,7 +174,7 @@ class PlanPropertiesDialog(FormDialog):
         super().__init__(parent, submit)
         self.setObjectName("planPropertiesDialog")
         self.setWindowTitle("New plan" if new else "Plan properties")
-        self.resize(640, 600)
+        self.resize(660, 640)
         f = self.widget
         for status in PLAN_STATUSES:
             f("statusCombo").addItem(capitalised(status), status)
@@ -201,6 +201,8 @@ class PlanPropertiesDialog(FormDialog):
         self.table.setColumnWidth(0, 60)
         self.table.setColumnWidth(1, 110)
         self.table.setColumnWidth(3, 90)
+        self.table.setMinimumHeight(150)
+        self.table.setMaximumHeight(220)
         self.own_check: QCheckBox = f("ownKeyCheck")
         self.blue_check: QCheckBox = f("blueCheck")
         self._set_key(rag_key)
@@ -357,7 +359,9 @@ class ChangeHistoryDialog(QDialog):
             column.setSpacing(2)
             column.addWidget(widget)
             column.addWidget(err)
-            form.addRow(label, column)
+            caption = QLabel(label, box)
+            caption.setBuddy(widget)
+            form.addRow(caption, column)
         self.binder.set_value("changed_on", today())
         layout.addWidget(box)
         self.general_error = error_label(self, "Problem")

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -564,6 +565,7 @@ class ActionEditor(Editor):
             self.milestone_model, self.milestones_tab, accessible_name="Milestones of the action"
         )
         self.milestone_table.setObjectName("milestoneTable")
+        wrap_rows(self.milestone_table)
         stretch_column(self.milestone_table, 0)
         mlay.addWidget(self.milestone_table, 1)
         mbuttons = QHBoxLayout()
@@ -606,8 +608,8 @@ class ActionEditor(Editor):
             accessible_name="Progress updates, newest first",
         )
         self.update_table.setObjectName("updateTable")
-        self.update_table.setWordWrap(True)
-        stretch_column(self.update_table, 4)
+        wrap_rows(self.update_table)
+        stretch_column(self.update_table, 3)
         play.addWidget(self.update_table, 1)
         ubuttons = QHBoxLayout()
         self.up_add = QPushButton("&Add update…", self.progress_tab)
@@ -626,8 +628,12 @@ class ActionEditor(Editor):
     def _update_columns(self, key: Sequence[plan_service.RagKeyEntry]) -> list[Column]:
         return [
             Column("Date", lambda u: u.update_date, width=10),
-            Column("Author", lambda u: u.author, width=14),
-            Column("Agency", lambda u: u.agency, width=14),
+            Column(
+                "From",
+                lambda u: "\n".join(x for x in dict.fromkeys((u.author, u.agency)) if x),
+                width=14,
+                header_tooltip="Who reported it, and for which agency",
+            ),
             rag_column(
                 "RAG",
                 lambda u: u.rag,
@@ -819,6 +825,12 @@ class ActionEditor(Editor):
         return f"Edit action {ref + ' ' if ref else ''}{names}"
 
 
+def wrap_rows(table: DataTable) -> None:
+    """Let long cells wrap, each row as tall as its text (for short lists)."""
+    table.setWordWrap(True)
+    table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+
+
 def _html(text: str) -> str:
     import html
 
@@ -861,9 +873,13 @@ class PlanPage(QWidget):
         body.addWidget(self.kind_label)
         body.addWidget(self.heading)
         body.addWidget(self.facts)
-        self.key_row = QHBoxLayout()
-        self.key_row.setSpacing(14)
-        body.addLayout(self.key_row)
+        key_heading = QLabel("RAG key", inner)
+        key_heading.setObjectName("sectionHeading")
+        body.addWidget(key_heading)
+        self.key_grid = QGridLayout()
+        self.key_grid.setHorizontalSpacing(8)
+        self.key_grid.setColumnStretch(1, 1)
+        body.addLayout(self.key_grid)
         counts_heading = QLabel("Actions by RAG, theme by theme", inner)
         counts_heading.setObjectName("sectionHeading")
         body.addWidget(counts_heading)
@@ -892,6 +908,7 @@ class PlanPage(QWidget):
         scroll.setWidget(inner)
         outer.addWidget(scroll)
         self._key_labels: list[QLabel] = []
+        self._inner = inner
 
     def show_plan(
         self,
@@ -899,6 +916,8 @@ class PlanPage(QWidget):
         counts: Sequence[plan_service.RagCount] = (),
     ) -> None:
         for label in self._key_labels:
+            self.key_grid.removeWidget(label)
+            label.hide()
             label.deleteLater()
         self._key_labels = []
         if header is None:
@@ -926,14 +945,15 @@ class PlanPage(QWidget):
         )
         desc = f"<p>{_html(header.description)}</p>" if header.description else ""
         self.facts.setText(f"<table>{html_rows}</table>{desc}")
-        for e in header.rag_key:
-            label = QLabel(self)
-            label.setPixmap(rag_icon(e.letter, e.colour, 20).pixmap(20, 20))
-            text = QLabel(f"<b>{e.letter}</b> {_html(e.name)}: {_html(e.meaning)}", self)
+        for row, e in enumerate(header.rag_key):
+            swatch = QLabel(self._inner)
+            swatch.setPixmap(rag_icon(e.letter, e.colour, 20).pixmap(20, 20))
+            swatch.setAccessibleName(e.name)
+            text = QLabel(f"<b>{_html(e.name)}</b> — {_html(e.meaning)}", self._inner)
             text.setWordWrap(True)
-            self.key_row.addWidget(label)
-            self.key_row.addWidget(text, 1)
-            self._key_labels += [label, text]
+            self.key_grid.addWidget(swatch, row, 0)
+            self.key_grid.addWidget(text, row, 1)
+            self._key_labels += [swatch, text]
         columns = [Column("Theme", lambda c: c.theme_title, width=30)]
         for e in header.rag_key:
             info = rag_colours(e.letter, e.colour)

@@ -167,8 +167,8 @@ class MilestonesView(QWidget):
             return "#B3261E" if row.is_overdue(common.today()) else None
 
         return [
-            Column("Plan", lambda r: r.plan_title, width=20),
-            Column("Theme", lambda r: r.theme_title, width=14),
+            Column("Plan", lambda r: r.plan_title, width=16),
+            Column("Theme", lambda r: r.theme_title, width=12),
             Column("Action", lambda r: r.action_reference, width=7),
             Column("Milestone", lambda r: one_line(r.text, 300), width=34),
             Column(
@@ -189,8 +189,8 @@ class MilestonesView(QWidget):
                 foreground=overdue_colour,
                 width=19,
             ),
-            Column("Completed on", lambda r: r.completed_on, width=11),
-            Column("Lead", lambda r: r.lead, width=16),
+            Column("Completed", lambda r: r.completed_on, width=10),
+            Column("Lead", lambda r: r.lead, width=14),
         ]
 
     # ------------------------------------------------------------------ loading
@@ -317,6 +317,11 @@ class MilestonesView(QWidget):
         writable = not self.ctx.db.readonly
         self.complete_button.setEnabled(writable and any(r.status != "complete" for r in chosen))
         self.goto_button.setEnabled(self.table.current_row() is not None)
+
+    def current_record(self) -> tuple[str, str] | None:
+        """The milestone chosen here, for Edit > History: (table, id)."""
+        row = self.table.current_row()
+        return ("milestone", row.id) if row is not None else None
 
     def focus_filter(self) -> None:
         self.filter_bar.focus()

@@ -1634,6 +1634,24 @@ class PlansView(QWidget):
         except DvcoordError as exc:
             show_error(self, exc, title="Delete update")
 
+    # ================================================================== history
+    def current_record(self) -> tuple[str, str] | None:
+        """The record chosen here, for Edit > History: (table, id)."""
+        if self.in_table_mode():
+            row = self.table.current_row()
+            return ("action", row.id) if row is not None else None
+        node = self.current_node()
+        if node is not None:
+            return (node.kind, node.id)
+        return ("plan", self.plan_id) if self.plan_id else None
+
+    def show_history(self) -> None:
+        record = self.current_record()
+        if record is not None and history_available():
+            from dvcoord.gui.history_dialog import open_history
+
+            open_history(self.ctx, record[0], record[1], self)
+
     # ================================================================== context menu
     def _tree_menu(self, pos) -> None:  # noqa: ANN001
         index = self.tree.indexAt(pos)
@@ -1651,7 +1669,18 @@ class PlansView(QWidget):
         if kind is None:
             menu.addSeparator()
             menu.addAction(self.act_properties)
+        elif history_available():
+            menu.addSeparator()
+            history = menu.addAction("History…")
+            history.triggered.connect(lambda _c=False: self.show_history())
         QTimer.singleShot(0, lambda: menu.exec(self.tree.viewport().mapToGlobal(pos)))
+
+
+def history_available() -> bool:
+    """True if this build has the record-history dialog (the sharing area's)."""
+    import importlib.util
+
+    return importlib.util.find_spec("dvcoord.gui.history_dialog") is not None
 
 
 def complete_milestones(
