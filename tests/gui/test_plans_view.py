@@ -689,3 +689,20 @@ def test_open_with_an_action_switches_plan_and_chooses_it(demo_window):
     assert view.current_node().id == target.id
     assert view.action_editor.binder.value("text") == target.text
     QApplication.processEvents()
+
+
+def test_history_of_the_chosen_record(demo_window):
+    view = open_plans(demo_window)
+    assert view.current_record() == ("plan", view.plan_id)
+    node = choose(view, "2.1")
+    assert view.current_record() == ("action", node.id)
+    commit(view.action_editor, "outcomes", "Changed, so there is history to show")
+    view.show_history()
+    shown = [
+        w
+        for w in QApplication.topLevelWidgets()
+        if w.objectName() == "historyDialog" and w.isVisible()
+    ]
+    assert len(shown) == 1 and shown[0].row_id == node.id and shown[0].table == "action"
+    assert len(shown[0].versions) >= 2
+    shown[0].close()
