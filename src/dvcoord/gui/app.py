@@ -289,7 +289,7 @@ def _first_attempt(db_path: Path | None, demo: bool, user: str) -> Callable[...,
     def default_db(_progress, _cancel) -> Database:
         if not default.exists():
             return Database.create(default, user=user, display_name="My dvcoord database")
-        return Database.open(default, user=user)
+        return Database.open(default, user=user, backup=False)
 
     return default_db
 
@@ -332,7 +332,27 @@ def open_startup_database(
 
 
 def _open_attempt(path: Path, user: str) -> Callable[..., Database]:
-    return lambda _p, _c: Database.open(path, user=user)
+    return lambda _p, _c: Database.open(path, user=user, backup=False)
+
+
+def start_background_backup(path: Path) -> threading.Thread:
+    """Take the on-open backup after the window is shown, off the UI thread.
+
+    A backup of a large file takes most of a second; the user should not wait for it
+    before the window appears.  SQLite's backup API gives a consistent copy even while
+    the window writes to the file.
+    """
+    from dvcoord.store import backups
+
+    def work() -> None:
+        try:
+            backups.backup_if_changed(path)
+        except Exception:  # noqa: BLE001 - a failed backup is logged, never fatal
+            log.exception("on-open backup failed")
+
+    thread = threading.Thread(target=work, name="dvcoord-open-backup", daemon=True)
+    thread.start()
+    return thread
 
 
 def _create_attempt(path: Path, user: str) -> Callable[..., Database]:
@@ -353,7 +373,11 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
 
     window = MainWindow(db, settings)
     window.show()
+    if not demo:
+        backup_thread = start_background_backup(db.path)
     code = app.exec()
+    if not demo:
+        backup_thread.join(timeout=30)
     window.context.db.close()
     settings.sync()
     log.info("window closed")
