@@ -1110,7 +1110,8 @@ def _apply_table(
             for row in received(batch):
                 obj = objs[row["id"]]
                 for k, v in row.items():
-                    if k != "id":
+                    # Only what differs: an unchanged column is left out of the UPDATE.
+                    if k != "id" and getattr(obj, attr[k]) != v:
                         setattr(obj, attr[k], v)
                 if row["id"] in restamp:
                     obj.updated_at, obj.updated_by, obj.origin = now, user, own_id
