@@ -505,3 +505,18 @@ def test_bookkeeping_set_by_hand_on_an_update_is_not_written(pdb):
     with pdb.session() as s:
         assert s.get(Widget, w.id).updated_by == "Test Officer"
     assert [e.action for e in audit_rows(pdb, w.id)] == ["insert", "update"]
+
+
+def test_an_unwritable_verified_record_never_stops_create_or_open(tmp_path, monkeypatch):
+    """The record of checked files is a cache: if its folder cannot be made (here the
+    data folder is a plain file), creating and opening databases still work."""
+    from dvcoord import paths
+    from dvcoord.store import Database
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setattr(paths, "data_dir", lambda: blocker / "data")
+    path = tmp_path / "a.sqlite"
+    Database.create(path, user="A").close()
+    with Database.open(path, user="A", backup=False) as db:
+        assert db.database_id

@@ -91,9 +91,9 @@ def forget(path: Path) -> None:
 
 
 def _save(data: dict[str, dict[str, int]]) -> None:
-    target = _record_path()
     tmp: Path | None = None
     try:
+        target = _record_path()
         fd, name = tempfile.mkstemp(prefix=".verified-", suffix=".tmp", dir=target.parent)
         tmp = Path(name)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
