@@ -783,6 +783,7 @@ def test_spend_by_financial_year_and_quarter(db, base):
             S.move_stage(s, case.id, stage, on, today=TODAY)
         _fit(s, base, case.id, date(2024, 3, 31), 1000)  # 2023/24 Q4
         _fit(s, base, case.id, date(2024, 4, 1), 2000, qty=2)  # 2024/25 Q1
+        _fit(s, base, case.id, date(2024, 6, 30), 300)  # Q1 again: another month
         _fit(s, base, case.id, date(2024, 9, 30), 500, kind="smoke alarm")  # Q2
         _fit(s, base, case.id, date(2025, 1, 2), 700)  # 2024/25 Q4
         _fit(s, base, case.id, date(2025, 4, 1), 900)  # 2025/26 Q1
@@ -798,18 +799,18 @@ def test_spend_by_financial_year_and_quarter(db, base):
         wide = S.spend_summary(s, 2023, 2025)
     q = summary.quarters
     assert sorted(q) == [(2024, 1), (2024, 2), (2024, 3), (2024, 4)]
-    assert q[(2024, 1)] == S.SpendCell(1, 2, 1, 4000)
+    assert q[(2024, 1)] == S.SpendCell(2, 3, 1, 4300)
     assert q[(2024, 2)] == S.SpendCell(1, 1, 1, 500)
     assert q[(2024, 3)] == S.SpendCell()
     assert q[(2024, 4)].spend_pence == 700
-    assert summary.years[2024] == S.SpendCell(3, 4, 1, 5200)
+    assert summary.years[2024] == S.SpendCell(4, 5, 1, 5500)
     assert summary.stock_bought == {2024: 15000}
     assert [(r.item, r.quantity, r.spend_pence) for r in summary.items] == [
-        ("Door viewer", 3, 4700),
+        ("Door viewer", 4, 5000),
         ("Smoke alarm", 1, 500),
     ]
-    assert {y: c.spend_pence for y, c in wide.years.items()} == {2023: 1000, 2024: 5200, 2025: 900}
-    assert wide.total.spend_pence == 7100 and wide.total.cases == 3  # one case, three years
+    assert {y: c.spend_pence for y, c in wide.years.items()} == {2023: 1000, 2024: 5500, 2025: 900}
+    assert wide.total.spend_pence == 7400 and wide.total.cases == 3  # one case, three years
     with db.session() as s:
         assert S.spend_years(s, date(2026, 5, 1)) == (2023, 2026)
         assert S.spend_years(s, date(2031, 5, 1)) == (2027, 2031)

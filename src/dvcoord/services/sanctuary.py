@@ -2128,7 +2128,7 @@ def _fy_quarter_columns(column):  # noqa: ANN001, ANN202
     year = cast(func.strftime("%Y", column), Integer)
     month = cast(func.strftime("%m", column), Integer)
     fy = year - case((month < 4, 1), else_=0)
-    quarter = (month + 8) % 12 / 3 + 1
+    quarter = (month + 8) % 12 // 3 + 1
     return fy, quarter
 
 
