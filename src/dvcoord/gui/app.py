@@ -11,6 +11,7 @@ running and nothing typed is lost.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import sys
 import threading
@@ -360,6 +361,18 @@ def _create_attempt(path: Path, user: str) -> Callable[..., Database]:
 
 
 # --------------------------------------------------------------------------- entry point
+def _quit_after_shown(app: QApplication) -> None:
+    """``DVCOORD_QUIT_AFTER_SHOWN=1``: print ``shown`` once the window has been laid out
+    and painted, then quit normally.  For start-up timing (bench/bench_packaging.py) and
+    the frozen smoke test; a windowed Windows executable has no stdout, so the line is
+    also logged."""
+    app.processEvents()
+    log.info("main window shown; quitting (DVCOORD_QUIT_AFTER_SHOWN)")
+    if sys.stdout is not None:
+        print("shown", flush=True)
+    QTimer.singleShot(0, app.quit)
+
+
 def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
     """Open the window (on ``db_path``, a fresh demo database, or the default one)."""
     app = create_application()
@@ -375,6 +388,8 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
     window.show()
     if not demo:
         backup_thread = start_background_backup(db.path)
+    if os.environ.get("DVCOORD_QUIT_AFTER_SHOWN"):
+        _quit_after_shown(app)
     code = app.exec()
     if not demo:
         backup_thread.join(timeout=30)
