@@ -1975,8 +1975,6 @@ def record_attendance(
     for trainee, status, completed in planned:
         current = existing.get(trainee.id)
         if current is None:
-            if status == "cancelled":
-                continue
             session.add(
                 Attendance(
                     session_id=row.id, trainee_id=trainee.id, status=status, completed_on=completed
