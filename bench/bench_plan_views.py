@@ -4,6 +4,8 @@
   (added to a copy of the file, as in ``bench_plans``), show it and let it paint: from
   nothing to a usable tree with the plan page beside it (target: under 300 ms).
   ``plans_view_open_1000_first_ms`` is the first, cold, opening.
+* ``..._cpu_ms``: the same as processor time of this process, which a busy machine
+  does not inflate (the wall-clock figures are what a user waits).
 * ``plans_view_select_action_ms``: choose an action in that tree (its editor filled:
   fields, agencies, milestones, updates).
 * ``plans_view_save_field_ms``: save one field of an action through an undoable
@@ -32,6 +34,16 @@ def _pump(app) -> None:  # noqa: ANN001
     app.processEvents()
 
 
+def _dispose(app, widget) -> None:  # noqa: ANN001
+    """Close and really delete ``widget`` (deleteLater waits for an event loop)."""
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    widget.close()
+    widget.deleteLater()
+    QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    _pump(app)
+
+
 def run(ctx) -> list[tuple[str, float, str]]:  # noqa: ANN001
     from bench_plans import _add_big_plan
     from PySide6.QtWidgets import QApplication
@@ -55,24 +67,26 @@ def run(ctx) -> list[tuple[str, float, str]]:  # noqa: ANN001
         from dvcoord.gui.plans.milestones_view import MilestonesView
         from dvcoord.gui.plans.view import PlansView
 
-        opens = []
+        opens, opens_cpu = [], []
         view = None
         for _ in range(max(ctx.repeat, 3)):
             settings.set_view_value("plans", "plan", big)
             if view is not None:
-                view.close()
-                view.deleteLater()
-                _pump(app)
-            start = time.perf_counter()
+                _dispose(app, view)
+            start, cpu = time.perf_counter(), time.process_time()
             view = PlansView(ctx_)
             view.resize(1200, 800)
             view.show()
             _pump(app)
             opens.append((time.perf_counter() - start) * 1000)
+            opens_cpu.append((time.process_time() - cpu) * 1000)
         assert view is not None and view.plan_id == big
         n_actions = len(view.tree_model.action_rows())
         figures.append(("plans_view_open_1000_first_ms", round(opens[0], 1), "ms"))
         figures.append(("plans_view_open_1000_ms", round(statistics.median(opens), 1), "ms"))
+        figures.append(
+            ("plans_view_open_1000_cpu_ms", round(statistics.median(opens_cpu), 1), "ms")
+        )
         figures.append(("plans_view_open_actions", n_actions, "actions"))
 
         actions = view.tree_model.action_rows()
@@ -108,17 +122,14 @@ def run(ctx) -> list[tuple[str, float, str]]:  # noqa: ANN001
         proxy = view.table.proxy
         total = view.table_model.rowCount()
         keystrokes: list[float] = []
+        keystrokes_cpu: list[float] = []
         for _ in range(max(ctx.repeat // 2, 2)):
-            for n in range(1, len(PHRASE) + 1):
-                start = time.perf_counter()
+            for n in [*range(1, len(PHRASE) + 1), *range(len(PHRASE) - 1, -1, -1)]:
+                start, cpu = time.perf_counter(), time.process_time()
                 proxy.set_text(PHRASE[:n])
                 _pump(app)
                 keystrokes.append((time.perf_counter() - start) * 1000)
-            for n in range(len(PHRASE) - 1, -1, -1):
-                start = time.perf_counter()
-                proxy.set_text(PHRASE[:n])
-                _pump(app)
-                keystrokes.append((time.perf_counter() - start) * 1000)
+                keystrokes_cpu.append((time.process_time() - cpu) * 1000)
         figures.append(("plans_table_rows", total, "actions"))
         figures.append(
             (
@@ -129,6 +140,13 @@ def run(ctx) -> list[tuple[str, float, str]]:  # noqa: ANN001
         )
         figures.append(
             ("plans_table_filter_keystroke_5000_max_ms", round(max(keystrokes), 2), "ms")
+        )
+        figures.append(
+            (
+                "plans_table_filter_keystroke_5000_cpu_ms",
+                round(statistics.median(keystrokes_cpu), 2),
+                "ms",
+            )
         )
         view.close()
 

@@ -706,3 +706,22 @@ def test_history_of_the_chosen_record(demo_window):
     assert len(shown) == 1 and shown[0].row_id == node.id and shown[0].table == "action"
     assert len(shown[0].versions) >= 2
     shown[0].close()
+
+
+def test_keyboard_alt_down_moves_and_ctrl_z_ctrl_y_undo_and_redo(demo_window, qtbot):
+    view = open_plans(demo_window)
+    plan_id = view.plan_id
+    choose(view, "6.1")
+    demo_window.activateWindow()
+    view.tree.setFocus()
+    qtbot.keyClick(view.tree, Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)
+    assert theme_order(demo_window, plan_id, "6")[:2] == ["6.2", "6.1"]
+    undo_keys = [k.toString() for k in demo_window.action("edit.undo").shortcuts()]
+    redo_keys = [k.toString() for k in demo_window.action("edit.redo").shortcuts()]
+    assert "Ctrl+Z" in undo_keys and "Ctrl+Y" in redo_keys
+    qtbot.keyClick(view.tree, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert theme_order(demo_window, plan_id, "6")[:2] == ["6.1", "6.2"]
+    qtbot.keyClick(view.tree, Qt.Key.Key_Y, Qt.KeyboardModifier.ControlModifier)
+    assert theme_order(demo_window, plan_id, "6")[:2] == ["6.2", "6.1"]
+    qtbot.keyClick(view.tree, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
+    assert theme_order(demo_window, plan_id, "6")[:2] == ["6.1", "6.2"]

@@ -68,6 +68,7 @@ class MilestonesView(QWidget):
         self.mode = "overdue"
         self.quarter = dates.quarter_of(common.today())
         self.rows: list[milestone_service.MilestoneRow] = []
+        self._applied: dict[str, Any] = {}
         self._build()
         saved = ctx.settings.view_value("milestones", "mode", "overdue")
         self.set_mode(saved if saved in dict(MODES) else "overdue", save=False)
@@ -212,8 +213,10 @@ class MilestonesView(QWidget):
         pos = self.plan_combo.findData(current) if current else 0
         self.plan_combo.setCurrentIndex(max(pos, 0))
         self._fill_quarters(today)
+        self._apply(summary=False)  # filters first: the new rows are then filtered once
         self.model.set_rows(self.rows)
-        self._apply()
+        self._update_summary()
+        self._update_buttons()
 
     def set_database(self, db) -> None:  # noqa: ANN001
         self.refresh()
@@ -281,35 +284,49 @@ class MilestonesView(QWidget):
             return lambda r: r.status == "complete"
         return None
 
-    def _apply(self) -> None:
+    def _apply(self, *, summary: bool = True) -> None:
+        """Filter by the mode and the plan chosen (the proxy refilters only on a change)."""
         if not hasattr(self, "table"):
             return
         proxy = self.table.proxy
-        proxy.set_predicate("mode", self._mode_predicate())
+        mode_key = (self.mode, self.quarter, common.today())
+        if mode_key != self._applied.get("mode"):
+            self._applied["mode"] = mode_key
+            proxy.set_predicate("mode", self._mode_predicate())
         plan = self.plan_combo.currentData()
-        proxy.set_predicate(
-            "plan", None if plan in (None, ALL) else (lambda r, x=plan: r.plan_id == x)
-        )
-        self._update_summary()
-        self._update_buttons()
+        plan = None if plan in (None, ALL) else plan
+        if plan != self._applied.get("plan", None) or "plan" not in self._applied:
+            self._applied["plan"] = plan
+            proxy.set_predicate(
+                "plan", None if plan is None else (lambda r, x=plan: r.plan_id == x)
+            )
+        if summary:
+            self._update_summary()
+            self._update_buttons()
 
     def _update_summary(self) -> None:
         today = common.today()
-        shown = self.table.proxy.visible_rows()
+        proxy = self.table.proxy
+        count = proxy.rowCount()
         if self.mode == "overdue":
-            text = f"{len(shown)} overdue on {dates.format_date(today)}"
+            text = f"{count} overdue on {dates.format_date(today)}"
         elif self.mode in ("this_quarter", "next_quarter", "quarter"):
+            shown = proxy.visible_rows()  # one quarter: a short list
             done = sum(1 for r in shown if r.status == "complete")
             still = sum(1 for r in shown if r.status == "open")
-            text = (
-                f"{len(shown)} due in {dates.quarter_label(*self.quarter)}: "
-                f"{done} done, {still} open"
-            )
+            text = f"{count} due in {dates.quarter_label(*self.quarter)}: {done} done, {still} open"
         elif self.mode == "done":
-            text = f"{len(shown)} complete"
+            text = f"{count} complete"
         else:
-            overdue = sum(1 for r in shown if r.is_overdue(today))
-            text = f"{len(shown)} milestones, {overdue} overdue"
+            text = f"{count} milestones"
+            if not self.filter_bar.text():
+                plan = self._applied.get("plan")
+                overdue = sum(
+                    1
+                    for r in self.rows
+                    if r.is_overdue(today) and (plan is None or r.plan_id == plan)
+                )
+                text += f", {overdue} overdue"
         self.summary.setText(text)
 
     def _update_buttons(self) -> None:

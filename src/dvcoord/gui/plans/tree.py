@@ -25,7 +25,7 @@ from PySide6.QtCore import (
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QFont
+from PySide6.QtGui import QBrush, QColor, QFont
 
 from dvcoord.gui.formatting import rag_colours
 from dvcoord.gui.plans.commands import Placement
@@ -38,6 +38,26 @@ ID_ROLE = Qt.ItemDataRole.UserRole + 11
 COLUMNS = ("Theme, aim or action", "Lead", "Target date", "RAG")
 COL_ITEM, COL_LEAD, COL_TARGET, COL_RAG = range(4)
 KIND_NAMES = {"theme": "Theme", "aim": "Aim", "action": "Action"}
+
+_NCOLS = len(COLUMNS)
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_BACKGROUND = int(Qt.ItemDataRole.BackgroundRole)
+_FOREGROUND = int(Qt.ItemDataRole.ForegroundRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_ACCESSIBLE = int(Qt.ItemDataRole.AccessibleTextRole)
+_ROLES = frozenset((_DISPLAY, _FONT, _ALIGN, _BACKGROUND, _FOREGROUND, _TOOLTIP, _ACCESSIBLE)) | {
+    int(KIND_ROLE),
+    int(ID_ROLE),
+}
+_CENTRE = Qt.AlignmentFlag.AlignCenter
+_MISSING = object()
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+_ROOT_FLAGS = Qt.ItemFlag.ItemIsDropEnabled
+_FIXED_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_ROW_FLAGS = _FIXED_FLAGS | Qt.ItemFlag.ItemIsDragEnabled
+_GROUP_FLAGS = _ROW_FLAGS | Qt.ItemFlag.ItemIsDropEnabled
 
 
 def one_line(text: str, limit: int = 160) -> str:
@@ -123,6 +143,8 @@ class PlanTreeModel(QAbstractItemModel):
         self.movable = True
         self._bold = QFont()
         self._bold.setBold(True)
+        self._brushes: dict[str, Any] = {}
+        self._flag_brush = QBrush(QColor("#8A1C1C"))
 
     # ------------------------------------------------------------------ loading
     def set_tree(
@@ -133,6 +155,7 @@ class PlanTreeModel(QAbstractItemModel):
         """Show ``tree`` (None: nothing) with the plan's RAG key colours."""
         self.beginResetModel()
         self.colours = {e.letter: e.colour for e in rag_key}
+        self._brushes = {}
         self.names = {e.letter: e.name for e in rag_key}
         self.root = Node("root", "", None)
         self._by_id = {}
@@ -215,78 +238,87 @@ class PlanTreeModel(QAbstractItemModel):
         return out
 
     # ------------------------------------------------------------------ Qt model
+    # These run for every row Qt lays out or paints, so they stay lean: roles are
+    # compared as plain ints and colours are worked out once per letter.
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        node = self.node(parent)
-        if 0 <= row < len(node.children) and 0 <= column < len(COLUMNS):
-            return self.createIndex(row, column, node.children[row])
+        node = parent.internalPointer() if parent.isValid() else self.root
+        children = node.children
+        if 0 <= row < len(children) and 0 <= column < _NCOLS:
+            return self.createIndex(row, column, children[row])
         return QModelIndex()
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid():
             return QModelIndex()
-        node: Node = index.internalPointer()
-        parent = node.parent
+        parent = index.internalPointer().parent
         if parent is None or parent is self.root:
             return QModelIndex()
         return self.createIndex(parent.row, 0, parent)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() and parent.column() != 0:
+        if not parent.isValid():
+            return len(self.root.children)
+        if parent.column() != 0:
             return 0
-        return len(self.node(parent).children)
+        return len(parent.internalPointer().children)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return len(COLUMNS)
+        return _NCOLS
 
     def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
         return self.rowCount(parent) > 0
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
+        if orientation == Qt.Orientation.Horizontal and int(role) == _DISPLAY:
             return COLUMNS[section]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
+    def _rag_brushes(self, letter: str) -> tuple[QBrush, QBrush] | None:
+        found = self._brushes.get(letter, _MISSING)
+        if found is _MISSING:
+            info = rag_colours(letter, self.colours.get(letter))
+            found = (QBrush(info.background), QBrush(info.foreground)) if info else None
+            self._brushes[letter] = found
+        return found  # type: ignore[return-value]
+
+    def data(self, index: Index, role: int = _DISPLAY) -> Any:
+        role = int(role)
+        if role not in _ROLES or not index.isValid():
             return None
         node: Node = index.internalPointer()
         col = index.column()
-        if role == KIND_ROLE:
-            return node.kind
-        if role == ID_ROLE:
-            return node.id
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._display(node, col)
-        if role == Qt.ItemDataRole.ToolTipRole:
+        kind = node.kind
+        if role == _FONT:
+            if (kind == "theme" and col == COL_ITEM) or (kind == "action" and col == COL_RAG):
+                return self._bold
+            return None
+        if kind == "action":
+            if col == COL_RAG:
+                if role == _ALIGN:
+                    return _CENTRE
+                if role in (_BACKGROUND, _FOREGROUND):
+                    brushes = self._rag_brushes(node.data.rag)
+                    if brushes is None:
+                        return None
+                    return brushes[0] if role == _BACKGROUND else brushes[1]
+            elif col == COL_TARGET and role == _FOREGROUND and node.data.target_flagged:
+                return self._flag_brush
+        if role == int(KIND_ROLE):
+            return kind
+        if role == int(ID_ROLE):
+            return node.id
+        if role == _TOOLTIP:
             return self._tooltip(node, col)
-        if role == Qt.ItemDataRole.AccessibleTextRole:
-            if col == COL_RAG and node.kind == "action":
+        if role == _ACCESSIBLE:
+            if col == COL_RAG and kind == "action":
                 letter = node.data.rag
                 return f"RAG {self.names.get(letter, letter)}" if letter else "Not rated"
             text = self._display(node, col)
             if col == COL_ITEM:
-                return f"{KIND_NAMES.get(node.kind, '')} {text}"
+                return f"{KIND_NAMES.get(kind, '')} {text}"
             return text
-        if role == Qt.ItemDataRole.FontRole and node.kind == "theme" and col == COL_ITEM:
-            return self._bold
-        if node.kind == "action" and col == COL_RAG:
-            info = rag_colours(node.data.rag, self.colours.get(node.data.rag))
-            if info is not None:
-                if role == Qt.ItemDataRole.BackgroundRole:
-                    return QBrush(info.background)
-                if role == Qt.ItemDataRole.ForegroundRole:
-                    return QBrush(info.foreground)
-            if role == Qt.ItemDataRole.TextAlignmentRole:
-                return Qt.AlignmentFlag.AlignCenter
-            if role == Qt.ItemDataRole.FontRole:
-                return self._bold
-        if (
-            node.kind == "action"
-            and col == COL_TARGET
-            and role == Qt.ItemDataRole.ForegroundRole
-            and node.data.target_flagged
-        ):
-            return QBrush(Qt.GlobalColor.darkRed)
         return None
 
     def _display(self, node: Node, col: int) -> str:
@@ -294,7 +326,7 @@ class PlanTreeModel(QAbstractItemModel):
             return node.label()
         if node.kind != "action":
             if col == COL_LEAD and node.kind in ("theme", "aim"):
-                n = len(node.data.all_actions()) if node.kind == "theme" else len(node.data.actions)
+                n = sum(1 if c.kind == "action" else len(c.children) for c in node.children)
                 return f"{n} action{'s' if n != 1 else ''}"
             return ""
         row: plan_service.ActionRow = node.data
@@ -327,14 +359,10 @@ class PlanTreeModel(QAbstractItemModel):
     # ------------------------------------------------------------------ drag and drop
     def flags(self, index: Index) -> Qt.ItemFlag:
         if not index.isValid():
-            return Qt.ItemFlag.ItemIsDropEnabled if self.movable else Qt.ItemFlag.NoItemFlags
-        node: Node = index.internalPointer()
-        flags = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
-        if self.movable:
-            flags |= Qt.ItemFlag.ItemIsDragEnabled
-            if node.kind in ("theme", "aim"):
-                flags |= Qt.ItemFlag.ItemIsDropEnabled
-        return flags
+            return _ROOT_FLAGS if self.movable else _NO_FLAGS
+        if not self.movable:
+            return _FIXED_FLAGS
+        return _GROUP_FLAGS if index.internalPointer().kind != "action" else _ROW_FLAGS
 
     def supportedDropActions(self) -> Qt.DropAction:
         return Qt.DropAction.MoveAction

@@ -739,11 +739,19 @@ class PlansView(QWidget):
         self.table.setColumnHidden(0, not self._all_plans())
         # the text filter reads these columns (not the RAG letter or the update date;
         # the plan's title only when every plan is shown)
-        searched = [1, 3, 4, 5, 6, 7]
-        self.table.proxy.set_filter_columns(([0] if self._all_plans() else []) + searched)
+        searched = ([0] if self._all_plans() else []) + [1, 3, 4, 5, 6, 7]
+        self.table.proxy.set_filter_columns(searched)
+        # read the searched text of every row once the table is painted, so the first
+        # key typed in the filter box is as quick as the rest
+        QTimer.singleShot(0, lambda cols=tuple(searched): self._warm_search(cols))
         self.theme_filter.setEnabled(not self._all_plans())
         self._table_plan = scope
         self._apply_filters()
+
+    def _warm_search(self, columns: tuple[int, ...]) -> None:
+        model = self.table_model
+        for row in range(model.rowCount()):
+            model.search_text(row, columns)
 
     def _swap_table_model(self) -> None:
         table = self.table
