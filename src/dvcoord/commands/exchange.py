@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-SEND_SEPARATELY = "Send the passphrase another way – by phone or text, never in the same e-mail."
+SEND_SEPARATELY = "Send the passphrase another way — by phone or text, never in the same e-mail."
 
 
 def _out(text: str = "") -> None:
