@@ -889,7 +889,8 @@ class PlanPage(QWidget):
         )
         self.counts_table.setObjectName("ragCountsTable")
         stretch_column(self.counts_table, 0)
-        body.addWidget(self.counts_table, 1)
+        self.counts_table.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        body.addWidget(self.counts_table)
         hint = QLabel(
             "Choose a theme, aim or action on the left to edit it. Every change is saved "
             "as you make it; Edit > Undo (Ctrl+Z) takes it back.",
@@ -905,6 +906,7 @@ class PlanPage(QWidget):
             buttons.addWidget(button)
         buttons.addStretch(1)
         body.addLayout(buttons)
+        body.addStretch(1)
         scroll.setWidget(inner)
         outer.addWidget(scroll)
         self._key_labels: list[QLabel] = []
@@ -959,15 +961,18 @@ class PlanPage(QWidget):
             info = rag_colours(e.letter, e.colour)
             columns.append(
                 Column(
-                    f"{e.letter} ({e.name})",
+                    e.letter,
                     lambda c, letter=e.letter: c[letter],
-                    width=9,
+                    width=4,
                     background=lambda c, i=info, x=e.letter: i.background if c[x] else None,
                     foreground=lambda c, i=info, x=e.letter: i.foreground if c[x] else None,
+                    header_tooltip=f"{e.name}: {e.meaning}",
                 )
             )
-        columns.append(Column("Not rated", lambda c: c[""], width=9))
-        columns.append(Column("Total", lambda c: c.total, width=7))
+        columns.append(
+            Column("None", lambda c: c[""], width=5, header_tooltip="Actions not rated yet")
+        )
+        columns.append(Column("Total", lambda c: c.total, width=5))
         self.counts_model = RowTableModel(columns)
         self.counts_table.source_model = self.counts_model
         self.counts_table.proxy.setSourceModel(self.counts_model)
@@ -976,3 +981,8 @@ class PlanPage(QWidget):
         for i, col in enumerate(columns):
             if col.width and i:
                 self.counts_table.setColumnWidth(i, col.width * char + 16)
+        stretch_column(self.counts_table, 0)
+        rows = self.counts_model.rowCount()
+        height = self.counts_table.horizontalHeader().sizeHint().height() + 6
+        height += rows * self.counts_table.verticalHeader().defaultSectionSize()
+        self.counts_table.setFixedHeight(min(height, 420))
