@@ -2,7 +2,7 @@
 
     dvcoord report KIND --db PATH -o OUT.pdf [--plan REF_OR_TITLE]
                    [--marking OFFICIAL|OFFICIAL-SENSITIVE|NONE] [--redact]
-                   [--from DATE] [--to DATE] [--agency NAME]
+                   [--from DATE] [--to DATE] [--agency NAME] [--show-locations]
     dvcoord report --list
 
 KIND is any registered report kind (``action-plan``, ``progress``, ``milestones``,
@@ -112,6 +112,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             date_from=date_from,
             date_to=date_to,
             agency=args.agency,
+            show_locations=bool(args.show_locations),
         )
         written = kind.build(db, request)
     finally:
@@ -153,5 +154,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (dd/mm/yyyy)")
     p.add_argument("--agency", metavar="NAME", help="agency name (for agency-return)")
+    p.add_argument(
+        "--show-locations",
+        action="store_true",
+        help="print locations (sanctuary-cases: postcode districts, and addresses where "
+        "the database records them); left out unless asked for",
+    )
     p.add_argument("--list", action="store_true", help="list the report kinds and stop")
     p.set_defaults(func=cmd_report)

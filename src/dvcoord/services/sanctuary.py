@@ -106,8 +106,10 @@ __all__ = [
     "TimeRow",
     "TimesSummary",
     "address_enabled",
+    "addresses_recorded",
     "address_warnings",
     "allowed_moves",
+    "case_addresses",
     "case_rows",
     "catalogue",
     "checklist",
@@ -127,8 +129,12 @@ __all__ = [
     "format_pounds",
     "get_case",
     "installation_times",
+    "open_cases",
+    "spend_years",
+    "stage_counts",
     "measures",
     "missing_for_works",
+    "movements",
     "move_stage",
     "normalise_district",
     "parse_cost",
@@ -534,6 +540,20 @@ def addresses_recorded(session: Session) -> int:
             .where(_live(SanctuaryCase), SanctuaryCase.address != "")
         )
         or 0
+    )
+
+
+def case_addresses(session: Session) -> dict[str, str]:
+    """Case id -> full address, for a report or export that was asked to show them.  Empty
+    unless addresses are switched on for this database."""
+    if not address_enabled(session):
+        return {}
+    return dict(
+        session.execute(
+            select(SanctuaryCase.id, SanctuaryCase.address).where(
+                _live(SanctuaryCase), SanctuaryCase.address != ""
+            )
+        ).all()
     )
 
 
