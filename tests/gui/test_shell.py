@@ -85,9 +85,11 @@ def test_window_opens_on_database(window, db):
     assert window.officer_label.text() == "Officer: Test Officer"
     expected = [s.title for s in view_registry.all_views()]
     assert nav_titles(window) == expected
-    assert "Overview" in expected
-    assert window.current_view_key() == "overview"
-    page = window.current_view()
+    assert "This database" in expected
+    assert window.current_view_key() == window.landing_view_key()
+    if "Dashboard" in expected:
+        assert window.current_view_key() == "dashboard"  # the landing page
+    page = window.show_view("overview")
     assert page.title.text() == "test"
     assert page.fields["partnership"].text() == "Test CSP"
     menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
@@ -114,7 +116,7 @@ def test_registered_view_is_listed_built_lazily_and_switched_to(
     assert win.nav.currentItem().text() == "Test area"
     assert win.stack.currentWidget() is win.view_widget("testarea")
     # back with the navigation list, and again: still one widget
-    win.nav.setCurrentRow(titles.index("Overview"))
+    win.nav.setCurrentRow(titles.index("This database"))
     assert win.current_view_key() == "overview"
     assert win.action("view.overview").isChecked()
     win.show_view("testarea", plan_id="abc")
@@ -238,7 +240,7 @@ def test_open_save_copy_and_recent_files(window, db, tmp_path, dialogs):
     assert window.action("file.open").trigger() is None
     assert window.db.path == tmp_path / "other.sqlite"
     assert window.windowTitle() == "other — dvcoord"
-    assert window.current_view().fields["partnership"].text() == "Other CSP"
+    assert window.show_view("overview").fields["partnership"].text() == "Other CSP"
     assert window.open_database(tmp_path / "third.sqlite")
     recent = AppSettings().recent_files()
     assert recent[:2] == [
@@ -336,7 +338,7 @@ def test_restore_round_trips_a_change(window, db, dialogs):
     assert dialog.restore_selected()
     assert window.db is not db
     assert window.db.partnership == "Before CSP"
-    assert window.current_view().fields["partnership"].text() == "Before CSP"
+    assert window.show_view("overview").fields["partnership"].text() == "Before CSP"
     assert any(b.reason == "before-restore" for b in backups.list_backups(window.db.path))
     assert "backed up first" in dialogs.shown[-1].informative
 
@@ -610,7 +612,8 @@ def test_geometry_and_view_saved_to_ini_under_home_and_nowhere_else(
     ini = dvcoord_home / "config" / "dvcoord.ini"
     assert ini.is_file() and ini == paths.settings_path()
     text = ini.read_text(encoding="utf-8")
-    assert "geometry=" in text and "last_view=overview" in text and "Sam Patel" in text
+    assert "geometry=" in text and f"last_view={win.landing_view_key()}" in text
+    assert "Sam Patel" in text
     assert AppSettings().window_geometry() is not None
     assert [p for p in outside.rglob("*")] == []
     assert sorted(p.name for p in db.path.parent.iterdir()) == before_db_folder

@@ -40,6 +40,9 @@ from dvcoord.gui.widgets import (
 from dvcoord.gui.workers import WorkAborted, run_in_worker
 from dvcoord.store import Database, backups
 
+#: The view a first start lands on (later starts reopen the last view used).
+LANDING_VIEW = "dashboard"
+
 log = logging.getLogger(__name__)
 
 #: Groups of each menu, top to bottom; groups first used by an area go before ``quit``.
@@ -97,7 +100,11 @@ class MainWindow(QMainWindow):
         self._update_labels()
         start = self.settings.last_view()
         if self._specs:
-            self.show_view(start if start in self._specs else self.view_keys()[0])
+            self.show_view(start if start in self._specs else self.landing_view_key())
+
+    def landing_view_key(self) -> str:
+        """The page a first start opens on: the Dashboard when it is there."""
+        return LANDING_VIEW if LANDING_VIEW in self._specs else self.view_keys()[0]
 
     # ------------------------------------------------------------------ layout
     def _build_body(self) -> None:

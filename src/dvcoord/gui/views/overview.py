@@ -171,8 +171,8 @@ class OverviewPage(QScrollArea):
 register(
     ViewSpec(
         key="overview",
-        title="Overview",
-        order=5,
+        title="This database",
+        order=90,
         icon_name="overview",
         factory=OverviewPage,
         description="The open database: its name, file, partnership and what it holds",
