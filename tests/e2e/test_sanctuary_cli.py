@@ -1,0 +1,78 @@
+"""The Sanctuary Scheme commands as a user runs them: export and the reports."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def run(dvcoord_home):
+    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            [sys.executable, "-m", "dvcoord", *map(str, args)],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert "Traceback" not in result.stdout + result.stderr, result.stderr
+        return result
+
+    return run
+
+
+def test_export_cases_and_spend(run, demo_path, tmp_path):
+    out = tmp_path / "cases.xlsx"
+    result = run("sanctuary-export", "--db", demo_path, "-o", out)
+    assert result.returncode == 0, result.stderr
+    assert "case(s) written" in result.stdout and "OFFICIAL-SENSITIVE" not in result.stdout
+    wb = load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["Cases", "Measures fitted"]
+    wb.close()
+    result = run("sanctuary-export", "--db", demo_path, "-o", out, "--with-case-references")
+    assert "OFFICIAL-SENSITIVE" in result.stdout
+    spend = tmp_path / "spend.xlsx"
+    result = run(
+        "sanctuary-export",
+        "--db",
+        demo_path,
+        "-o",
+        spend,
+        "--what",
+        "spend",
+        "--from",
+        "01/04/2025",
+        "--to",
+        "31/03/2026",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "spend for 2025/26 written" in result.stdout
+    result = run(
+        "sanctuary-export", "--db", demo_path, "-o", spend, "--what", "spend", "--with-locations"
+    )
+    assert result.returncode == 1 and "no case references or locations" in result.stderr
+
+
+def test_reports_and_show_locations(run, demo_path, tmp_path):
+    pdf = tmp_path / "cases.pdf"
+    result = run("report", "sanctuary-cases", "--db", demo_path, "-o", pdf, "--redact")
+    assert result.returncode == 0, result.stderr
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "OFFICIAL-SENSITIVE" in text and "SDC-SS-" not in text and "TN13" not in text
+    result = run("report", "sanctuary-cases", "--db", demo_path, "-o", pdf, "--show-locations")
+    assert result.returncode == 0, result.stderr
+    text = "".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "SDC-SS-" in text and "District" in text
+    result = run("report", "--list")
+    for kind in ("sanctuary-cases", "sanctuary-spend", "sanctuary-times", "sanctuary-stock"):
+        assert kind in result.stdout
