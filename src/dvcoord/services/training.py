@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import String, and_, case, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from dvcoord.errors import ValidationError
@@ -76,7 +76,9 @@ __all__ = [
     "MARKS",
     "META_WARNING_DAYS",
     "SECTORS",
+    "STATUS_COLOURS",
     "STATUS_LABELS",
+    "STATUS_MEANINGS",
     "AttendanceEntry",
     "AttendanceRow",
     "CapacityWarning",
@@ -188,6 +190,23 @@ DONE, EXPIRING, EXPIRED, MISSING, EXTRA = "done", "expiring", "expired", "missin
 REQUIRED_STATUSES = (DONE, EXPIRING, EXPIRED, MISSING)
 #: The mark printed with each status (colour is never the only signal).
 MARKS = {DONE: "\u2713", EXPIRING: "!", EXPIRED: "\u2717", MISSING: "\u2013", EXTRA: "\u2713"}
+#: Cell colours shared by the screen, the PDF and the spreadsheet (light tints, so the
+#: mark and the date stay readable in black on every one of them).
+STATUS_COLOURS = {
+    DONE: "#C8E6C9",
+    EXPIRING: "#FFE08A",
+    EXPIRED: "#F19C94",
+    MISSING: "#F9D6D2",
+    EXTRA: "#FFFFFF",
+}
+#: What each status means, for keys printed beside a matrix.
+STATUS_MEANINGS = {
+    DONE: "Done: completed, refresher not due within the warning window",
+    EXPIRING: "Expiring: the refresher is due within the warning window",
+    EXPIRED: "Expired: the refresher date has passed",
+    MISSING: "Missing: required but never completed",
+    EXTRA: "Completed, but not required for the role (grey, not coloured)",
+}
 STATUS_LABELS = {
     DONE: "Done",
     EXPIRING: "Expiring",
@@ -444,11 +463,16 @@ class Matrix:
         """How many of row ``r``'s required cells have each status."""
         return Counter(c.status for c in self.cells[r] if c is not None and c.required)
 
-    def required_columns(self, rows: Iterable[int]) -> list[int]:
-        """Columns in which any of ``rows`` has a required cell or a record."""
+    def used_columns(self, rows: Iterable[int], *, required_only: bool = False) -> list[int]:
+        """Columns in which any of ``rows`` has a required cell (or, unless
+        ``required_only``, any record at all)."""
         used: set[int] = set()
         for r in rows:
-            used.update(i for i, c in enumerate(self.cells[r]) if c is not None)
+            used.update(
+                i
+                for i, c in enumerate(self.cells[r])
+                if c is not None and (c.required or not required_only)
+            )
         return sorted(used)
 
 
@@ -2205,10 +2229,16 @@ def _best(candidates: list[tuple[date, int | None]]) -> tuple[date, int | None] 
 
 def _latest_completions(
     session: Session, today: date, trainee_ids: Sequence[str] | None = None
-) -> dict[tuple[str, str], date]:
+) -> dict[str, dict[str, date]]:
+    """trainee id -> course id -> latest completion on or before ``today`` (one grouped
+    scan of the attendance, over the covering index ``ix_training_attendance_trainee``)."""
     done_on = func.coalesce(Attendance.completed_on, TrainingSession.session_date)
     stmt = (
-        select(Attendance.trainee_id, TrainingSession.course_id, func.max(done_on))
+        # dates come back as ISO text and are read once per distinct day (much faster
+        # than a conversion per row)
+        select(
+            Attendance.trainee_id, TrainingSession.course_id, type_coerce(func.max(done_on), String)
+        )
         .join(TrainingSession, TrainingSession.id == Attendance.session_id)
         .where(
             Attendance.status == "attended",
@@ -2220,7 +2250,14 @@ def _latest_completions(
     )
     if trainee_ids is not None:
         stmt = stmt.where(Attendance.trainee_id.in_(list(trainee_ids)))
-    return {(tid, cid): _as_date(d) for tid, cid, d in session.execute(stmt)}  # type: ignore[misc]
+    days: dict[str, date] = {}
+    out: dict[str, dict[str, date]] = defaultdict(dict)
+    for tid, cid, text in session.connection().execute(stmt):
+        day = days.get(text)
+        if day is None:
+            day = days[text] = date.fromisoformat(text[:10])
+        out[tid][cid] = day
+    return out
 
 
 def _columns(session: Session) -> tuple[list[MatrixColumn], dict[str, list[str]]]:
@@ -2331,7 +2368,7 @@ def training_matrix(
         .where(_live(Trainee))
         .order_by(func.lower(Agency.name), func.lower(Trainee.name), Trainee.id)
     )
-    everyone = session.execute(stmt).all()
+    everyone = session.connection().execute(stmt).all()
     names = Counter(r[1].lower() for r in everyone)
     rows: list[MatrixRow] = []
     for tid, name, aid, agency, short, a_sector, rid, role, r_sector, email, active in everyone:
@@ -2365,38 +2402,47 @@ def training_matrix(
     latest = _latest_completions(
         session, today, [r.trainee_id for r in rows] if filtered and len(rows) <= 900 else None
     )
-    by_trainee: dict[str, dict[str, date]] = defaultdict(dict)
-    for (tid, cid), done_on in latest.items():
-        by_trainee[tid][cid] = done_on
     index = {col.key: i for i, col in enumerate(columns)}
-    course_cols = [(i, col) for i, col in enumerate(columns) if col.kind == "course"]
-    level_courses: dict[str, list[tuple[str, int | None]]] = defaultdict(list)
-    for _, col in course_cols:
-        level_courses[col.level_id].append((col.key, col.refresher_months))
+    months_of = {col.key: col.refresher_months for col in columns if col.kind == "course"}
+    level_courses: dict[str, list[str]] = defaultdict(list)
+    for col in columns:
+        if col.kind == "course":
+            level_courses[col.level_id].append(col.key)
+    # Cells are immutable, and many trainees share a completion day: compute each
+    # (day, refresher, required) once.
+    memo: dict[tuple[date | None, int | None, bool], Cell | None] = {}
+
+    def status(completed: date | None, months: int | None, required: bool) -> Cell | None:
+        key = (completed, months, required)
+        found = memo.get(key, memo)
+        if found is memo:
+            found = memo[key] = cell_status(completed, months, today, warn, required)
+        return found  # type: ignore[return-value]
+
     ncols = len(columns)
+    empty: dict[str, date] = {}
     cells: list[list[Cell | None]] = []
     for row in rows:
         grid: list[Cell | None] = [None] * ncols
-        done = by_trainee.get(row.trainee_id, {})
-        required = set(role_keys.get(row.role_id or "", ()))
-        for i, col in course_cols:
-            completed = done.get(col.key)
-            is_required = col.key in required
-            if completed is not None or is_required:
-                grid[i] = cell_status(completed, col.refresher_months, today, warn, is_required)
+        done = latest.get(row.trainee_id, empty)
+        required = role_keys.get(row.role_id or "", ())
+        for cid, completed in done.items():
+            i = index.get(cid)
+            if i is not None:
+                grid[i] = status(completed, months_of[cid], False)
         for key in required:
-            if not key.startswith("level:"):
-                continue
-            lid = key[6:]
-            found = [
-                (done[cid], months) for cid, months in level_courses.get(lid, []) if cid in done
-            ]
-            best = _best(found)
-            grid[index[key]] = (
-                cell_status(best[0], best[1], today, warn, True)
-                if best
-                else Cell(MISSING, None, None, True)
-            )
+            if key.startswith("level:"):
+                found = [
+                    (done[cid], months_of[cid])
+                    for cid in level_courses.get(key[6:], ())
+                    if cid in done
+                ]
+                best = _best(found)
+                grid[index[key]] = (
+                    status(best[0], best[1], True) if best else status(None, None, True)
+                )
+            else:
+                grid[index[key]] = status(done.get(key), months_of[key], True)
         cells.append(grid)
     return Matrix(today, warn, columns, rows, cells)
 

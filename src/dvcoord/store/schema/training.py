@@ -184,7 +184,15 @@ class Attendance(SharedMixin, Base):
     __tablename__ = "training_attendance"
     __table_args__ = (
         Index("ix_training_attendance_session", "session_id", "trainee_id"),
-        Index("ix_training_attendance_trainee", "trainee_id", "status"),
+        # covers the matrix's grouped scan of every trainee's completions
+        Index(
+            "ix_training_attendance_trainee",
+            "trainee_id",
+            "status",
+            "session_id",
+            "completed_on",
+            "deleted_at",
+        ),
     )
 
     session_id: Mapped[str] = mapped_column(ForeignKey("training_session.id"))

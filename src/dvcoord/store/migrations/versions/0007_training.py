@@ -199,7 +199,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('training_attendance', schema=None) as batch_op:
         batch_op.create_index('ix_training_attendance_session', ['session_id', 'trainee_id'], unique=False)
-        batch_op.create_index('ix_training_attendance_trainee', ['trainee_id', 'status'], unique=False)
+        batch_op.create_index('ix_training_attendance_trainee', ['trainee_id', 'status', 'session_id', 'completed_on', 'deleted_at'], unique=False)
 
     op.create_table('training_session_trainer',
     sa.Column('session_id', sa.String(length=36), nullable=False),
