@@ -53,7 +53,9 @@ Charts
     ``bar_chart(categories, series, colours=None, *, width=None, height=70 * mm,
     value_labels=True) -> Flowable``;
     ``donut(values, colours=None, *, width=None, height=55 * mm, centre_label="total")
-    -> Flowable``.
+    -> Flowable``;
+    ``line_chart(categories, series, colours=None, *, width=None, height=55 * mm,
+    dashed=(), value_format=None) -> Flowable`` - one line per series, gaps for None.
 Constants
     ``RAG_COLOURS`` (letter -> colour, "" for no status), ``RAG_NAMES``, ``PALETTE``,
     ``WITHHELD``.
@@ -151,7 +153,7 @@ from xml.sax.saxutils import escape
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.piecharts import Pie
-from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.shapes import Circle, Drawing, Line, PolyLine, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -197,6 +199,7 @@ __all__ = [
     "donut",
     "heading",
     "key_values",
+    "line_chart",
     "no_data",
     "on_each_page",
     "page_break",
@@ -1319,6 +1322,130 @@ def donut(
         )
     pairs = [(palette[i], f"{name}: {v:,} ({v / total:.0%})") for i, (name, v) in enumerate(items)]
     drawing.add(_legend(size + 18, height - 8, pairs, vertical=True))
+    drawing.hAlign = "LEFT"
+    return drawing
+
+
+def line_chart(
+    categories: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    colours: Sequence[ColourLike] | Mapping[str, ColourLike] | None = None,
+    *,
+    width: float | None = None,
+    height: float = 55 * mm,
+    dashed: Iterable[str] = (),
+    value_format: Callable[[float], str] | None = None,
+) -> Flowable:
+    """A line chart over ``categories`` (e.g. periods): one line per series, with a dot
+    at each value and a gap where a value is ``None``; a legend when there are several
+    series.  Series named in ``dashed`` (a target, a national figure) are drawn dashed
+    and without dots.  ``value_format`` formats the value axis (default ``1,234``).
+    ``colours`` as for :func:`bar_chart`; the chart shrinks to fit a narrower frame.
+    """
+    _ensure_fonts()
+    cats = [str(c) for c in categories]
+    names = list(series)
+    values = [[None if v is None else float(v) for v in series[n]] for n in names]
+    for name, vals in zip(names, values, strict=True):
+        if len(vals) != len(cats):
+            raise ValueError(f"Series {name!r} has {len(vals)} values for {len(cats)} categories.")
+    known = [v for vals in values for v in vals if v is not None]
+    if not cats or not known:
+        return no_data("No figures to chart for this period.")
+    fmt = value_format or (lambda v: f"{v:,.0f}")
+    dashed_names = set(dashed)
+    width = width or 170 * mm
+    drawing = _Chart(width, height)
+    palette = _colours_for(names, colours)
+    label_size = 7
+    legend_h = 14 if len(names) > 1 else 0
+    low = min(0.0, min(known))
+    high = max(known)
+    ticks = max(2, int((height - legend_h - 24) / 24))  # about one grid line per 8 mm
+    step = _nice_step((high - low) * 5 / ticks) if high - low >= ticks else 1
+    top = max(step, step * math.ceil(high * 1.08 / step)) if high > 0 else step
+    bottom = step * math.floor(low / step)
+    axis_w = max(stringWidth(fmt(v), fonts.SANS, label_size) for v in (bottom, top)) + 6
+    plot_x, plot_y = axis_w, legend_h + 18
+    plot_w, plot_h = width - plot_x - 6, height - plot_y - 6
+    span = top - bottom
+
+    def y_of(v: float) -> float:
+        return plot_y + (v - bottom) / span * plot_h
+
+    tick = bottom
+    while tick <= top + 1e-9:
+        y = y_of(tick)
+        drawing.add(Line(plot_x, y, plot_x + plot_w, y, strokeColor=RULE, strokeWidth=0.4))
+        drawing.add(
+            String(
+                plot_x - 4,
+                y - 2.5,
+                fmt(tick),
+                fontName=fonts.SANS,
+                fontSize=label_size,
+                fillColor=MUTED,
+                textAnchor="end",
+            )
+        )
+        tick += step
+    slot = plot_w / len(cats)
+    xs = [plot_x + slot * (i + 0.5) for i in range(len(cats))]
+    widest = max(stringWidth(c, fonts.SANS, label_size) for c in cats) + 10
+    every = max(1, math.ceil(widest / slot))
+    for i, cat in enumerate(cats):
+        if (len(cats) - 1 - i) % every == 0:  # the latest period is always labelled
+            drawing.add(
+                String(
+                    xs[i],
+                    plot_y - 10,
+                    cat,
+                    fontName=fonts.SANS,
+                    fontSize=label_size,
+                    fillColor=INK,
+                    textAnchor="middle",
+                )
+            )
+    drawing.add(
+        Line(plot_x, plot_y, plot_x + plot_w, plot_y, strokeColor=RULE_STRONG, strokeWidth=0.6)
+    )
+    for name, vals, colour in zip(names, values, palette, strict=True):
+        is_dashed = name in dashed_names
+        run: list[float] = []
+        for i, v in enumerate([*vals, None]):
+            if v is not None:
+                run += [xs[i], y_of(v)]
+                continue
+            if len(run) >= 4:
+                drawing.add(
+                    PolyLine(
+                        run,
+                        strokeColor=colour,
+                        strokeWidth=1.0 if is_dashed else 1.6,
+                        strokeDashArray=[3, 2] if is_dashed else None,
+                    )
+                )
+            elif len(run) == 2 and is_dashed:
+                drawing.add(
+                    Line(
+                        run[0] - slot * 0.3,
+                        run[1],
+                        run[0] + slot * 0.3,
+                        run[1],
+                        strokeColor=colour,
+                        strokeWidth=1.0,
+                        strokeDashArray=[3, 2],
+                    )
+                )
+            run = []
+        if not is_dashed:
+            for x, v in zip(xs, vals, strict=True):
+                if v is not None:
+                    drawing.add(Circle(x, y_of(v), 1.9, fillColor=colour, strokeColor=None))
+    if legend_h:
+        drawing.add(
+            _legend(plot_x, legend_h / 2, list(zip(palette, names, strict=True)), vertical=False)
+        )
     drawing.hAlign = "LEFT"
     return drawing
 

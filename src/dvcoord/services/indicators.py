@@ -812,7 +812,7 @@ def _people_trained(session: Session, periods: list[Period], today: date) -> lis
 
 def _milestones_on_time(session: Session, periods: list[Period], today: date) -> list[int | None]:
     """Of the milestones due in the period (up to today, not dropped), the percentage
-    completed on or before their due date."""
+    completed on or before their due date (to one decimal place)."""
     from dvcoord.services.milestones import milestone_rows
 
     last = min(periods[-1].end, today)
@@ -836,7 +836,7 @@ def _milestones_on_time(session: Session, periods: list[Period], today: date) ->
         if r.status == "complete" and r.completed_on is not None and r.completed_on <= r.due_end:
             on_time[i] += 1
     return [
-        _round_div(o * 10_000, d) if j is not None and d else None
+        _round_div(o * 1000, d) * 10 if j is not None and d else None
         for o, d, j in zip(on_time, due, _judged(periods, today), strict=True)
     ]
 
