@@ -906,8 +906,8 @@ class PlansView(QWidget):
                 return parent.get("select")
             return (kind, holder["id"]) if "id" in holder else None
 
-        command = cmd.add_command(self.ctx, text, kind, create, after=self._after(select))
-        command.after = None  # the first reload waits until the id is known
+        # no reload after the first run: it waits (below) until the new id is known
+        command = cmd.add_command(self.ctx, text, kind, create, after=None)
         new_id = self._push(command)
         holder["id"] = new_id
         command.after = self._after(select)
@@ -1186,9 +1186,8 @@ class PlansView(QWidget):
                 f"New plan '{one_line(v.get('title', ''), 40)}'",
                 "plan",
                 create,
-                after=self._after_plan(lambda p: None if p == "undo" else created.get("id")),
+                after=None,  # the plan is shown once the dialog closes
             )
-            command.after = None
             new_id = self._push(command)
             created["id"] = new_id
             command.after = self._after_plan(lambda p: None if p == "undo" else new_id)
