@@ -99,6 +99,7 @@ __all__ = [
     "TrainerRow",
     "book_trainees",
     "capacity_warnings",
+    "check_email",
     "cell_history",
     "cell_status",
     "compliance_by_agency",
@@ -605,7 +606,8 @@ def _plausible(  # noqa: ANN202
     return found
 
 
-def _email(value: Any) -> str:
+def check_email(value: Any) -> str:
+    """An e-mail address without spaces, or "" (ValidationError on field ``email``)."""
     text = "".join(str(value or "").split())
     if not text:
         return ""
@@ -1060,7 +1062,7 @@ def _trainer_values(session: Session, values: dict[str, Any], today: date) -> di
     return {
         "name": _text(values.get("name"), 200, "name", "the trainer's name", required=True),
         "agency_id": agency_id,
-        "email": _email(values.get("email")),
+        "email": check_email(values.get("email")),
         "authorised_until": _plausible(
             values.get("authorised_until"),
             "authorised_until",
@@ -1448,7 +1450,7 @@ def _trainee_values(
                 f"{agency.name} or one shared by every agency.",
                 field="role_id",
             )
-    email = _email(values.get("email"))
+    email = check_email(values.get("email"))
     if email:
         clash = session.execute(
             select(Trainee.name, Agency.name, Trainee.agency_id)
