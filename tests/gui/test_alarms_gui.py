@@ -412,3 +412,13 @@ def test_export_writes_xlsx_without_case_references(view, stock, tmp_path, dialo
     wb.close()
     assert "WK-003" in cells and "WK-MARAC-2026-031" not in cells
     assert dialogs.last().text.startswith("4 alarm(s) written to")
+
+
+def test_current_record_names_the_selected_alarm_for_history(view, stock):
+    """Edit > History works on the Panic alarms view: it names the selected alarm."""
+    view.refresh()
+    assert view.current_record() is None or view.current_record()[0] == "alarm"
+    assert view.table.select_key(stock["a2"])
+    assert view.current_record() == ("alarm", stock["a2"])
+    view.tabs.setCurrentIndex(view.due_index)
+    assert view.current_record() is None

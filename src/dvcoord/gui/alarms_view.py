@@ -411,6 +411,13 @@ class AlarmsView(QWidget):
         rows = self.table.selected_rows()
         return rows[0] if rows else None
 
+    def current_record(self) -> tuple[str, str] | None:
+        """The alarm chosen in the inventory, for Edit > History: (table, id)."""
+        if self.tabs.currentIndex() != 0:
+            return None
+        row = self.selected()
+        return ("alarm", row.alarm_id) if row is not None else None
+
     def _update_buttons(self) -> None:
         row = self.selected()
         status = row.status if row else ""
