@@ -45,7 +45,9 @@ def main() -> None:
             if args.tables:
                 cfg.attributes["only_tables"] = {t.strip() for t in args.tables.split(",")}
             command.revision(
-                cfg, message=args.message, autogenerate=True,
+                cfg,
+                message=args.message,
+                autogenerate=True,
                 rev_id=args.rev,
             )
         engine.dispose()

@@ -28,9 +28,7 @@ def setup(level: int = logging.INFO, *, console: bool = False) -> None:
         )
     except OSError:
         handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     if console:
         stream = logging.StreamHandler(sys.stderr)

@@ -29,8 +29,13 @@ def _populators():
     return sorted(mods, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
 
 
-def build_demo(path: Path, *, user: str = "Demo Co-ordinator", today: date | None = None,
-               overwrite: bool = True) -> Path:
+def build_demo(
+    path: Path,
+    *,
+    user: str = "Demo Co-ordinator",
+    today: date | None = None,
+    overwrite: bool = True,
+) -> Path:
     """Write a complete demo database to ``path``."""
     path = Path(path)
     if path.exists() and not overwrite:
@@ -43,8 +48,13 @@ def build_demo(path: Path, *, user: str = "Demo Co-ordinator", today: date | Non
     tmp = Path(tmp_name)
     tmp.unlink()
     try:
-        db = Database.create(tmp, user=user, display_name="Demo database",
-                             partnership=DEMO_PARTNERSHIP, marking="OFFICIAL")
+        db = Database.create(
+            tmp,
+            user=user,
+            display_name="Demo database",
+            partnership=DEMO_PARTNERSHIP,
+            marking="OFFICIAL",
+        )
         try:
             for mod in _populators():
                 mod.populate(db, today=today or date.today())

@@ -127,9 +127,7 @@ class Aim(SharedMixin, Base):
 
 class Action(SharedMixin, Base):
     __tablename__ = "action"
-    __table_args__ = (
-        Index("ix_action_plan_position", "plan_id", "theme_id", "position"),
-    )
+    __table_args__ = (Index("ix_action_plan_position", "plan_id", "theme_id", "position"),)
 
     plan_id: Mapped[str] = mapped_column(ForeignKey("plan.id"))
     theme_id: Mapped[str] = mapped_column(ForeignKey("theme.id"), index=True)
