@@ -8,7 +8,9 @@
 * :mod:`.editors` - the detail editors beside the tree (plan, theme, aim, action);
 * :mod:`.dialogs` - plan properties, change history, copy forward, agencies, milestone,
   progress update, move to;
-* :mod:`.view` - the Action plans view; :mod:`.milestones_view` - the Milestones view.
+* :mod:`.view` - the Action plans view (tree, table, editors, moves, deletes) and
+  :mod:`.operations` - what it does through dialogs (plans, agencies, milestones,
+  progress updates); :mod:`.milestones_view` - the Milestones view.
 
 The views are registered by :mod:`dvcoord.gui.views.plans` and
 :mod:`dvcoord.gui.views.milestones`; they hold no domain rules - every rule is in

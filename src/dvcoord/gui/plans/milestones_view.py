@@ -29,8 +29,8 @@ from PySide6.QtWidgets import (
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.plans import common
 from dvcoord.gui.plans.dialogs import capitalised
+from dvcoord.gui.plans.operations import complete_milestones
 from dvcoord.gui.plans.tree import one_line
-from dvcoord.gui.plans.view import complete_milestones
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.widgets import DataTable, FilterBar, stretch_column
 from dvcoord.services import dates, plan_lookup
