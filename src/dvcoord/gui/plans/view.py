@@ -743,7 +743,7 @@ class PlansView(PlanOperations, QWidget):
         self.table.proxy.set_filter_columns(searched)
         # read the searched text of every row once the table is painted, so the first
         # key typed in the filter box is as quick as the rest
-        QTimer.singleShot(0, lambda cols=tuple(searched): self._warm_search(cols))
+        QTimer.singleShot(0, self, lambda cols=tuple(searched): self._warm_search(cols))
         self.theme_filter.setEnabled(not self._all_plans())
         self._table_plan = scope
         self._apply_filters()
@@ -1163,7 +1163,7 @@ class PlansView(PlanOperations, QWidget):
             menu.addSeparator()
             history = menu.addAction("History…")
             history.triggered.connect(lambda _c=False: self.show_history())
-        QTimer.singleShot(0, lambda: menu.exec(self.tree.viewport().mapToGlobal(pos)))
+        QTimer.singleShot(0, self, lambda: menu.exec(self.tree.viewport().mapToGlobal(pos)))
 
 
 def history_available() -> bool:
