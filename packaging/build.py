@@ -1,6 +1,6 @@
 """Build the dvcoord bundle on this machine: ``python packaging/build.py``.
 
-    python packaging/build.py [--dist DIR] [--work DIR] [--onefile]
+    python packaging/build.py [--dist DIR] [--work DIR]
 
 Cleans ``build/``, runs PyInstaller on ``packaging/dvcoord.spec`` (which also writes
 the Windows version resource, ``build/version_info.txt``, from the package version),
@@ -30,15 +30,14 @@ WINDOWS = sys.platform == "win32"
 
 @dataclass(frozen=True)
 class Bundle:
-    folder: Path  # dist/dvcoord (one folder) or dist (one file)
+    folder: Path  # dist/dvcoord
     gui: Path  # the executable that opens the window
     cli: Path  # the executable for the command line (the same one except on Windows)
     seconds: float
-    onefile: bool = False
 
     @property
     def size(self) -> int:
-        return bundle_size(self.gui if self.onefile else self.folder)
+        return bundle_size(self.folder)
 
 
 def executable(folder: Path, name: str) -> Path:
@@ -49,7 +48,6 @@ def build(
     dist: Path = REPO / "dist",
     work: Path = REPO / "build",
     *,
-    onefile: bool = False,
     quiet: bool = False,
 ) -> Bundle:
     """Build the bundle into ``dist`` (work files in ``work``, emptied first).
@@ -80,8 +78,6 @@ def build(
         "--log-level",
         "WARN",
     ]
-    if onefile:
-        cmd += ["--", "--onefile"]
     start = time.perf_counter()
     done = subprocess.run(
         cmd,
@@ -94,14 +90,10 @@ def build(
     if done.returncode != 0:
         output = ((done.stdout or "") + (done.stderr or ""))[-6000:] if quiet else ""
         raise RuntimeError(f"PyInstaller failed (exit {done.returncode}).\n{output}")
-    if onefile:
-        gui = cli = executable(dist, "dvcoord-onefile")
-        folder = dist
-    else:
-        folder = dist / "dvcoord"
-        gui = executable(folder, "dvcoord")
-        cli = executable(folder, "dvcoord-cli") if WINDOWS else gui
-    bundle = Bundle(folder=folder, gui=gui, cli=cli, seconds=seconds, onefile=onefile)
+    folder = dist / "dvcoord"
+    gui = executable(folder, "dvcoord")
+    cli = executable(folder, "dvcoord-cli") if WINDOWS else gui
+    bundle = Bundle(folder=folder, gui=gui, cli=cli, seconds=seconds)
     check_starts(bundle)
     return bundle
 
@@ -143,12 +135,10 @@ def mb(n: int) -> str:
 
 
 def describe(bundle: Bundle, count: int = 10) -> str:
-    where = bundle.gui if bundle.onefile else bundle.folder
-    lines = [f"Bundle: {where}  ({mb(bundle.size)}, built in {bundle.seconds:.0f} s)"]
-    if not bundle.onefile:
-        lines.append(f"Largest {count} parts:")
-        for name, size in largest_parts(bundle.folder, count):
-            lines.append(f"  {mb(size):>9}  {name}")
+    lines = [f"Bundle: {bundle.folder}  ({mb(bundle.size)}, built in {bundle.seconds:.0f} s)"]
+    lines.append(f"Largest {count} parts:")
+    for name, size in largest_parts(bundle.folder, count):
+        lines.append(f"  {mb(size):>9}  {name}")
     return "\n".join(lines)
 
 
@@ -156,14 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=REPO / "dist", help="default: dist/")
     parser.add_argument("--work", type=Path, default=REPO / "build", help="default: build/")
-    parser.add_argument(
-        "--onefile",
-        action="store_true",
-        help="build the one-file variant dist/dvcoord-onefile (measured, not recommended)",
-    )
     args = parser.parse_args(argv)
     try:
-        bundle = build(args.dist, args.work, onefile=args.onefile)
+        bundle = build(args.dist, args.work)
     except RuntimeError as exc:
         print(f"build.py: {exc}", file=sys.stderr)
         return 1
@@ -171,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     version_file = Path(args.work).resolve() / "version_info.txt"
     if version_file.exists():
         print(f"Windows version resource: {version_file}")
-    if WINDOWS and not args.onefile:
+    if WINDOWS:
         print(f"Window: {bundle.gui.name}; command line: {bundle.cli.name}")
     return 0
 
