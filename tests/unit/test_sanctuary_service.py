@@ -376,7 +376,7 @@ def test_checklist_words_and_recommended_items(db, base):
     assert [i.required for i in items] == [True, True, True, True, False, False]
     assert items[0].detail == "Not recorded yet" and not items[0].done
     assert items[4].done and items[4].detail == f"Placed {day(2):%d/%m/%Y}"
-    assert items[5].detail == "Not yet (recommended)"
+    assert items[5].detail == "Not yet"
 
 
 # --------------------------------------------------------------------------- stages

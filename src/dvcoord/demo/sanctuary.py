@@ -47,10 +47,11 @@ TENURES = (
     ("owner-occupier", ""),
     ("other", ""),
 )
+#: Invented firms; 01632 960xxx numbers are Ofcom's drama range, .example never resolves.
 CONTRACTORS = (
-    ("Demo Secure Doors Ltd", "doors and joinery", "01632 960100"),
-    ("Example Locksmiths & Glazing", "locksmith", "01632 960200"),
-    ("Sample Electrical Services", "electrical", "01632 960300"),
+    ("Demo Secure Doors Ltd", "Doors and joinery", "01632 960100", "jobs@demo-doors.example"),
+    ("Example Locksmiths & Glazing", "Locksmith", "01632 960200", "work@example-locks.example"),
+    ("Sample Electrical Services", "Electrical", "01632 960300", "office@sample-elec.example"),
 )
 #: kind -> (typical unit cost in pence, fitted from stock?, contractor index, reorder level)
 ITEMS = {
@@ -192,8 +193,8 @@ def populate(db: Database, today: date) -> None:
         svc.ensure_catalogue(s)
         items = {i.kind: i for i in svc.catalogue(s)}
         firms = [
-            svc.create_contractor(s, name=name, trade=trade, phone=phone)
-            for name, trade, phone in CONTRACTORS
+            svc.create_contractor(s, name=name, trade=trade, phone=phone, email=email)
+            for name, trade, phone, email in CONTRACTORS
         ]
         for kind, (cost, stocked, _, level) in ITEMS.items():
             items[kind].usual_cost_pence = cost

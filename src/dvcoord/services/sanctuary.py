@@ -92,6 +92,12 @@ __all__ = [
     "TENURES",
     "TRANSITIONS",
     "WAITING_STAGES",
+    "CASE_FIELDS",
+    "FITTING_STAGES",
+    "MOVE_LABELS",
+    "STAGE_LABELS",
+    "TIME_BANDS",
+    "VISIT_STAGES",
     "CaseResult",
     "CaseRow",
     "CheckItem",
@@ -128,6 +134,7 @@ __all__ = [
     "follow_ups_due",
     "format_pounds",
     "get_case",
+    "get_item",
     "installation_times",
     "open_cases",
     "spend_years",
@@ -305,7 +312,9 @@ class StockRow:
             return "Below zero: count the store"
         if self.to_reorder:
             return "Reorder now"
-        return "In stock" if self.in_store > 0 else "None in store"
+        if self.in_store > 0:
+            return "In stock"
+        return "None in store" if self.reorder_level else "Not kept in stock"
 
 
 @dataclass(frozen=True)
@@ -505,7 +514,7 @@ def get_case(session: Session, case_id: str) -> SanctuaryCase:
     return found
 
 
-def _get_item(session: Session, item_id: str | None) -> HardwareItem:
+def get_item(session: Session, item_id: str | None) -> HardwareItem:
     found = session.get(HardwareItem, item_id) if item_id else None
     if found is None or found.deleted_at is not None:
         raise ValidationError("Choose the item from the catalogue.", field="item")
@@ -780,7 +789,7 @@ def checklist(case_row: SanctuaryCase) -> list[CheckItem]:
             c.marker_placed,
             (f"Placed {format_date(c.marker_on)}" if c.marker_on else "Placed")
             if c.marker_placed
-            else "Not yet (recommended)",
+            else "Not yet",
             required=False,
         )
     )
@@ -791,7 +800,7 @@ def checklist(case_row: SanctuaryCase) -> list[CheckItem]:
             c.fire_check,
             (f"Done {format_date(c.fire_check_on)}" if c.fire_check_on else "Done")
             if c.fire_check
-            else "Not yet (recommended)",
+            else "Not yet",
             required=False,
         )
     )
@@ -799,7 +808,7 @@ def checklist(case_row: SanctuaryCase) -> list[CheckItem]:
 
 
 # --------------------------------------------------------------------------- cases
-_CASE_FIELDS = (
+CASE_FIELDS = (
     "reference",
     "agency_id",
     "referring_officer",
@@ -1015,7 +1024,7 @@ def _case_warnings(values: dict[str, object]) -> tuple[FieldWarning, ...]:
 def create_case(session: Session, *, today: date | None = None, **values: object) -> CaseResult:
     """Record a referral (stage "referred").  Returns the case and any warnings."""
     today = today or date.today()
-    unknown = set(values) - set(_CASE_FIELDS)
+    unknown = set(values) - set(CASE_FIELDS)
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
     merged = {**_DEFAULTS, **values}
@@ -1032,10 +1041,10 @@ def update_case(
     """Change a case's details (not its stage: see :func:`move_stage`)."""
     today = today or date.today()
     row = get_case(session, case_id)
-    unknown = set(changes) - set(_CASE_FIELDS)
+    unknown = set(changes) - set(CASE_FIELDS)
     if unknown:
         raise TypeError(f"unknown case fields: {sorted(unknown)}")
-    current = {name: getattr(row, name) for name in _CASE_FIELDS}
+    current = {name: getattr(row, name) for name in CASE_FIELDS}
     clean = _case_values(session, {**current, **changes}, row, today)
     for name, value in clean.items():
         if getattr(row, name) != value:
@@ -1284,7 +1293,7 @@ def create_item(
 
 
 def update_item(session: Session, item_id: str, **changes: object) -> HardwareItem:
-    row = _get_item(session, item_id)
+    row = get_item(session, item_id)
     allowed = {"kind", "name", "usual_cost_pence", "active", "notes"}
     unknown = set(changes) - allowed
     if unknown:
@@ -1327,7 +1336,7 @@ def set_stock_level(
     notes: str = "",
 ) -> StockLevel:
     """Set an item's reorder level and supplier (one row per item, with a fixed id)."""
-    item = _get_item(session, item_id)
+    item = get_item(session, item_id)
     level = _whole(
         reorder_level,
         0,
@@ -1364,7 +1373,7 @@ def record_delivery(
 ) -> StockMovement:
     """Hardware delivered into the store (adds to the quantity in store)."""
     today = today or date.today()
-    item = _get_item(session, item_id)
+    item = get_item(session, item_id)
     number = _whole(
         quantity,
         1,
@@ -1401,7 +1410,7 @@ def record_stock_count(
 ) -> StockMovement:
     """A count of the store: an adjustment by the difference from the recorded quantity."""
     today = today or date.today()
-    item = _get_item(session, item_id)
+    item = get_item(session, item_id)
     number = _whole(
         counted,
         0,
@@ -1693,7 +1702,7 @@ def record_measure(
     today = today or date.today()
     row = get_case(session, case_id)
     fitted_on = _measure_checks(session, row, fitted_on, today)
-    item = _get_item(session, item_id)
+    item = get_item(session, item_id)
     number = _whole(
         quantity,
         1,
@@ -1766,7 +1775,7 @@ def update_measure(
     fitted_on = changes.get("fitted_on", measure.fitted_on)
     if row.stage in FITTING_STAGES or "fitted_on" in changes:
         fitted_on = _measure_checks(session, row, fitted_on, today)
-    item = _get_item(session, str(changes.get("item_id", measure.item_id)))
+    item = get_item(session, str(changes.get("item_id", measure.item_id)))
     number = _whole(
         changes.get("quantity", measure.quantity),
         1,
