@@ -254,6 +254,7 @@ class SanctuaryView(QWidget):
                     lambda r: _next_step(r, self.today),
                     width=40,
                     searchable=False,
+                    tooltip=lambda r: _next_step(r, self.today) or None,
                     foreground=lambda r: (
                         _ALERT
                         if r.missing or (r.follow_up_due and r.follow_up_due < self.today)

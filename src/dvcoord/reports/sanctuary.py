@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from reportlab.lib.units import mm
+from reportlab.platypus import KeepTogether
 
 from dvcoord.reports import layout as L
 from dvcoord.reports.registry import ReportKind, ReportRequest, register
@@ -326,10 +327,11 @@ def render_spend(model: SpendModel, out: Path | str, options: L.ReportOptions) -
                 for y in years
             },
             value_labels=len(years) <= 3,
+            height=55 * mm,
         )
     )
     story.append(L.heading("Measures fitted", 1))
-    for y in years:
+    for n, y in enumerate(years):
         items = [r for r in sm.items if r.fy == y]
         story.append(L.heading(f"{fy_label(y)}: {_money(sm.years[y].spend_pence)}", 2))
         if not items:
@@ -357,15 +359,19 @@ def render_spend(model: SpendModel, out: Path | str, options: L.ReportOptions) -
                 "",
             ]
         )
-        story.append(
-            L.data_table(
-                ["Item", "Measures", "Quantity", "Homes", "Spend", "Average unit cost"],
-                rows,
-                [0.4, 0.11, 0.11, 0.1, 0.14, 0.14],
-                right_align=(1, 2, 3, 4, 5),
-                total_row=True,
-            )
+        table = L.data_table(
+            ["Item", "Measures", "Quantity", "Homes", "Spend", "Average unit cost"],
+            rows,
+            [0.4, 0.11, 0.11, 0.1, 0.14, 0.14],
+            right_align=(1, 2, 3, 4, 5),
+            total_row=True,
         )
+        # A year's items (at most one row per catalogue item) fit on a page: keep the
+        # heading, the rows and their total together rather than orphan the total.
+        if n == 0:  # the section heading stays with the first year
+            story[-2:] = [KeepTogether([story[-2], story[-1], table])]
+        else:
+            story[-1] = KeepTogether([story[-1], table])
     return doc.build(story)
 
 
