@@ -135,6 +135,7 @@ __all__ = [
     "remove_attendance",
     "requirements_of",
     "same_name_groups",
+    "same_name_warning",
     "seed_default_lists",
     "session_attendance",
     "sessions_for_booking",
@@ -1163,6 +1164,10 @@ def delete_trainer(session: Session, trainer_id: str) -> None:
     _flush(session, "trainer deleted")
 
 
+def get_trainer(session: Session, trainer_id: str) -> Trainer:
+    return _get(session, Trainer, trainer_id, "trainer", "trainer")
+
+
 def list_trainers(session: Session) -> list[TrainerRow]:
     links: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for tid, cid, code in session.execute(
@@ -1379,6 +1384,10 @@ def delete_role(session: Session, role_id: str) -> None:
     _flush(session, "staff role deleted")
 
 
+def get_role(session: Session, role_id: str) -> StaffRole:
+    return _get(session, StaffRole, role_id, "role", "role")
+
+
 def list_roles(session: Session) -> list[RoleRow]:
     reqs: dict[str, list[tuple[str | None, str | None, str]]] = defaultdict(list)
     for rid, cid, lid, code, number in session.execute(
@@ -1472,30 +1481,8 @@ def _trainee_values(
             else:
                 message = f"{email} is already the e-mail address of {other} at {other_agency}."
             raise ValidationError(message, field="email")
-    warnings = []
-    same = session.execute(
-        select(Agency.name, StaffRole.name)
-        .select_from(Trainee)
-        .join(Agency, Agency.id == Trainee.agency_id)
-        .outerjoin(StaffRole, StaffRole.id == Trainee.role_id)
-        .where(
-            _live(Trainee),
-            func.lower(Trainee.name) == name.lower(),
-            Trainee.id != (exclude_id or ""),
-        )
-    ).all()
-    if same:
-        where = "; ".join(
-            f"at {agency_name}" + (f" as {role_name}" if role_name else "")
-            for agency_name, role_name in same[:3]
-        )
-        warnings.append(
-            FieldWarning(
-                "name",
-                f"There is already a trainee called {name} {where}. Both are kept; an "
-                "e-mail address helps to tell them apart.",
-            )
-        )
+    found = same_name_warning(session, name, exclude_id)
+    warnings = [found] if found is not None else []
     return (
         {
             "name": name,
@@ -1506,6 +1493,38 @@ def _trainee_values(
             "notes": _notes(values.get("notes")),
         },
         warnings,
+    )
+
+
+def same_name_warning(
+    session: Session, name: str, exclude_id: str | None = None
+) -> FieldWarning | None:
+    """A warning when other live trainees already have this name (allowed, but shown)."""
+    name = " ".join(str(name or "").split())
+    if not name:
+        return None
+    same = session.execute(
+        select(Agency.name, StaffRole.name)
+        .select_from(Trainee)
+        .join(Agency, Agency.id == Trainee.agency_id)
+        .outerjoin(StaffRole, StaffRole.id == Trainee.role_id)
+        .where(
+            _live(Trainee),
+            func.lower(Trainee.name) == name.lower(),
+            Trainee.id != (exclude_id or ""),
+        )
+        .limit(4)
+    ).all()
+    if not same:
+        return None
+    where = "; ".join(
+        f"at {agency_name}" + (f" as {role_name}" if role_name else "")
+        for agency_name, role_name in same[:3]
+    )
+    return FieldWarning(
+        "name",
+        f"There is already a trainee called {name} {where}. Both are kept; an e-mail "
+        "address helps to tell them apart.",
     )
 
 
@@ -1545,6 +1564,10 @@ def delete_trainee(session: Session, trainee_id: str) -> None:
         )
     trainee.deleted_at = utcnow()
     _flush(session, "trainee deleted")
+
+
+def get_trainee(session: Session, trainee_id: str) -> Trainee:
+    return _get(session, Trainee, trainee_id, "trainee", "trainee")
 
 
 def list_trainees(session: Session, *, include_inactive: bool = True) -> list[TraineeRow]:
