@@ -434,35 +434,78 @@ def render_compliance(model: ComplianceModel, out: Path | str, options: L.Report
     )
     story.append(L.heading(f"Refreshers due in the next {model.warning_days} days", 1))
     if model.due:
-        story.append(
-            L.data_table(
-                ["Trainee", "Agency", "Course", "Completed", "Due", "Days left"],
-                [
-                    [e.name, e.agency, e.course, _d(e.completed), _d(e.due), f"{e.days_left:,}"]
-                    for e in model.due
-                ],
-                [0.22, 0.26, 0.52, 20 * mm, 20 * mm, 15 * mm],
-                right_align=(5,),
-            )
-        )
+        story += _due_by_agency(model.due)
     else:
         story.append(L.no_data(f"No refresher is due in the next {model.warning_days} days."))
-    story.append(L.heading("Expired", 1))
+    story.append(L.heading("Expired, by agency and course", 1))
     if model.expired:
         story.append(
-            L.data_table(
-                ["Trainee", "Agency", "Course", "Completed", "Was due", "Days over"],
-                [
-                    [e.name, e.agency, e.course, _d(e.completed), _d(e.due), f"{-e.days_left:,}"]
-                    for e in model.expired
-                ],
-                [0.22, 0.26, 0.52, 20 * mm, 20 * mm, 15 * mm],
-                right_align=(5,),
+            L.para(
+                "How many required courses are past their refresher date; the training "
+                "matrix names the staff concerned.",
+                "small",
             )
         )
+        story += _expired_summary(model.expired)
     else:
         story.append(L.no_data("No required course has expired."))
     return doc.build(story)
+
+
+def _expired_summary(rows: list[svc.ExpiringRow]) -> list[Any]:
+    groups: dict[str, dict[str, list[svc.ExpiringRow]]] = defaultdict(lambda: defaultdict(list))
+    for e in rows:
+        groups[e.agency][e.course].append(e)
+    return L.sections_as_tables(
+        [
+            L.TableSection(
+                f"{agency} ({sum(len(v) for v in courses.values())})",
+                [
+                    [
+                        course,
+                        f"{len(items):,}",
+                        _d(min(e.due for e in items if e.due)),
+                        f"{max(-e.days_left for e in items):,}",
+                    ]
+                    for course, items in sorted(courses.items())
+                ],
+            )
+            for agency, courses in sorted(groups.items(), key=lambda x: x[0].lower())
+        ],
+        ["Course", "Expired", "Longest overdue since", "Most days over"],
+        [1.0, 18 * mm, 32 * mm, 26 * mm],
+        level=3,
+    )
+
+
+def _due_by_agency(rows: list[svc.ExpiringRow]) -> list[Any]:
+    """One table per agency (a county's list can run to thousands of rows, and one table
+    per section keeps the layout linear)."""
+    groups: dict[str, list[svc.ExpiringRow]] = defaultdict(list)
+    for e in rows:
+        groups[e.agency].append(e)
+    return L.sections_as_tables(
+        [
+            L.TableSection(
+                f"{agency} ({len(items)})",
+                [
+                    [
+                        e.name,
+                        e.role or "\u2013",
+                        e.course,
+                        _d(e.completed),
+                        _d(e.due),
+                        f"{e.days_left:,}",
+                    ]
+                    for e in items
+                ],
+            )
+            for agency, items in sorted(groups.items(), key=lambda x: x[0].lower())
+        ],
+        ["Trainee", "Role", "Course", "Completed", "Due", "Days left"],
+        [0.24, 0.24, 0.52, 20 * mm, 20 * mm, 15 * mm],
+        level=3,
+    )
 
 
 def build_compliance(db: Database, request: ReportRequest) -> Path:
