@@ -18,7 +18,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import pkgutil
+import shutil
 import sqlite3
 import sys
 from collections.abc import Sequence
@@ -38,9 +40,27 @@ def _out(text: str = "") -> None:
 # --------------------------------------------------------------------------- commands
 def cmd_demo(args: argparse.Namespace) -> int:
     from dvcoord.demo import build_demo
+    from dvcoord.store import backups
 
-    path = build_demo(Path(args.path))
+    path = Path(args.path)
+    kept = None
+    if path.exists():
+        if not args.force:
+            raise DvcoordError(
+                f"'{path}' already exists; choose another name, or add --force to replace it "
+                "(a backup of it is taken first)."
+            )
+        if path.is_dir():
+            raise DvcoordError(f"'{path}' is a folder; choose a file name.")
+        try:
+            kept = backups.take_backup(path, reason="before-demo")
+        except Exception:  # noqa: BLE001 - not a database we can back up: keep a plain copy
+            kept = path.with_name(path.name + ".replaced")
+            shutil.copy2(path, kept)
+    path = build_demo(path, overwrite=True)
     _out(f"Demo database written to {path}")
+    if kept is not None:
+        _out(f"The file it replaced is kept as {kept}")
     return 0
 
 
@@ -116,6 +136,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="write a demo database to PATH")
     p.add_argument("path", metavar="PATH")
+    p.add_argument(
+        "--force", action="store_true", help="replace an existing file (it is backed up first)"
+    )
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("check", help="check a database: integrity, schema, row counts")
@@ -147,6 +170,18 @@ def _run_gui(args: argparse.Namespace) -> int:
     return run_gui(db_path=Path(args.gui_db) if args.gui_db else None, demo=args.demo)
 
 
+def describe_os_error(exc: OSError) -> str:
+    """One sentence for a file error, naming what the user chose, not our temp files."""
+    reason = (exc.strerror or str(exc)).rstrip(".")
+    name = getattr(exc, "filename", None)
+    if not name:
+        return f"{reason}."
+    path = Path(str(name))
+    if path.name.startswith("."):  # a temporary file dvcoord writes beside the target
+        return f"Cannot write in the folder '{path.parent}': {reason.lower()}."
+    return f"{reason}: '{path}'."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logs.setup()
     parser = build_parser()
@@ -165,10 +200,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.exception("database error")
         print(f"dvcoord: the database reported a problem: {exc}.", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # The reader of our output went away (e.g. ``| head``): not an error worth a log.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 141
     except OSError as exc:
         log.exception("file error")
-        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
-        print(f"dvcoord: {exc.strerror or exc}{where}.", file=sys.stderr)
+        print(f"dvcoord: {describe_os_error(exc)}", file=sys.stderr)
         return 1
     except Exception as exc:  # noqa: BLE001 - last line of defence: never a traceback
         log.exception("unexpected error")

@@ -134,3 +134,54 @@ def test_errors_are_one_line_and_non_zero(run, tmp_path, args):
         assert len(result.stderr.strip().splitlines()) == 1, result.stderr
         assert result.stderr.startswith("dvcoord: ")
     assert not (tmp_path / "x.sqlite").exists()
+
+
+def test_demo_never_replaces_a_file_without_force(run, tmp_path):
+    target = tmp_path / "office.sqlite"
+    assert run("demo", str(target)).returncode == 0
+    before = target.read_bytes()
+    refused = run("demo", str(target))
+    assert refused.returncode == 1
+    assert "already exists" in refused.stderr and "--force" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    assert target.read_bytes() == before
+    forced = run("demo", str(target), "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert "is kept as" in forced.stdout and "before-demo" in forced.stdout
+    assert target.read_bytes() != before
+
+
+def test_output_cut_short_by_the_reader_is_not_an_error(run, tmp_path, dvcoord_home):
+    db = tmp_path / "d.sqlite"
+    assert run("demo", str(db)).returncode == 0
+    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dvcoord", "check", str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    proc.stdout.close()  # the reader goes away at once
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Traceback" not in err
+    assert "Broken pipe" not in err
+
+
+def test_import_of_a_missing_file_leaves_no_new_database(tmp_path):
+    from dvcoord.cli import main
+
+    db = tmp_path / "new.sqlite"
+    assert main(["import-plan", "--db", str(db), str(tmp_path / "nofile.docx")]) == 1
+    assert not db.exists()
+
+
+def test_write_errors_name_the_folder_not_a_temporary_file():
+    from dvcoord.cli import describe_os_error
+
+    err = FileNotFoundError(2, "No such file or directory", "/proc/.dvcoord-share-abc123")
+    assert describe_os_error(err) == (
+        "Cannot write in the folder '/proc': no such file or directory."
+    )
+    plain = PermissionError(13, "Permission denied", "/srv/plan.xlsx")
+    assert describe_os_error(plain) == "Permission denied: '/srv/plan.xlsx'."

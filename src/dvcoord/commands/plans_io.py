@@ -83,6 +83,7 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
     else:
         if db_path.is_dir():
             raise DvcoordError(f"'{db_path}' is a folder, not a database file.")
+        parse_plan(source, db=None)  # a file that cannot be read must not leave a new database
         db = Database.create(db_path)
         _out(f"Created a new database at {db_path}")
     try:
