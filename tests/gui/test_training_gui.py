@@ -336,6 +336,10 @@ def test_session_dialog(view, data):
 def test_book_dialog_over_capacity_then_within(view, data):
     dialog = dlg.BookDialog(view.ctx, data["coming"], view)
     assert dialog.list.count() == 4
+    # those who need AWR-1 (everyone: missing) are marked; by name
+    assert dialog.list.item(0).text() == (
+        "Jo Smith – Housing options officer, District Housing  [needs it: missing]"
+    )
     dialog.tick([data["Sam Cole@Police"], data["Lee Ray@Police"], data["Jo Smith@Police"]])
     assert dialog.update_places() == -1
     assert "1 too many" in dialog.form.placesLabel.text()

@@ -940,3 +940,20 @@ def test_dashboard_tiles(db, base):
     assert quarter.title == "Training sessions 2026/27 Q3"
     assert quarter.value == "1"
     assert all(t.view == "training" for t in tiles.values())
+
+
+def test_who_needs_a_course(db, base):
+    sam = add_trainee(db, base, "Sam Cole")
+    lee = add_trainee(db, base, "Lee Ray")
+    ana = add_trainee(db, base, "Ana Bell", agency="housing", role="options")
+    completed(db, base, sam, "dash", date(2025, 12, 20))  # expiring
+    completed(db, base, lee, "dash", date(2026, 9, 1))  # done
+    completed(db, base, ana, "marac", date(2021, 1, 1))  # level 3 met for good
+    with db.session() as s:
+        assert T.who_needs(s, base["dash"], TODAY) == {sam: "expiring"}
+        assert T.who_needs(s, base["awr"], TODAY) == {
+            sam: "missing",
+            lee: "missing",
+            ana: "missing",
+        }
+        assert T.who_needs(s, base["marac"], TODAY) == {}

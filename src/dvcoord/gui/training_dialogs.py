@@ -419,6 +419,9 @@ class TrainerDialog(TrainingForm):
         )
         f.activeCheck.setChecked(row.active if row else True)
         f.notesEdit.setPlainText(notes)
+        self.setMinimumWidth(600)
+        f.coursesList.setMinimumHeight(220)
+        f.notesEdit.setMaximumHeight(90)
         f.nameEdit.setFocus()
 
     def apply(self, session):  # noqa: ANN001, ANN201
@@ -487,6 +490,10 @@ class RoleDialog(TrainingForm):
         )
         f.nameEdit.setText(row.name if row else "")
         f.notesEdit.setPlainText(notes)
+        self.setMinimumWidth(640)
+        f.coursesList.setMinimumHeight(220)
+        f.levelsList.setMaximumHeight(f.levelsList.sizeHintForRow(0) * 4 + 8)
+        f.notesEdit.setMaximumHeight(90)
         f.nameEdit.setFocus()
 
     def apply(self, session):  # noqa: ANN001, ANN201
@@ -630,6 +637,7 @@ class SessionDialog(TrainingForm):
         f.venueEdit.setText(current.get("venue", ""))
         f.capacitySpin.setValue(current.get("capacity", 20))
         f.notesEdit.setPlainText(current.get("notes", ""))
+        f.notesEdit.setMaximumHeight(90)
         self._filled = False
         self._fill_trainers()
         f.courseCombo.currentIndexChanged.connect(lambda _i: self._fill_trainers())
@@ -832,12 +840,27 @@ class BookDialog(TrainingForm):
             people = [
                 t for t in svc.list_trainees(s, include_inactive=False) if t.trainee_id not in on
             ]
+            need = svc.who_needs(s, self.row.course_id)
+        # those who need the course (missing, expired, expiring) first
+        order = {svc.MISSING: 0, svc.EXPIRED: 1, svc.EXPIRING: 2}
+        people.sort(key=lambda t: (order.get(need.get(t.trainee_id, ""), 3), t.name.casefold()))
         self.list = QListWidget(f.listHost)
         self.list.setObjectName("traineesList")
         self.list.setAccessibleName("Trainees who can be booked")
         fill_checklist(
             self.list,
-            [(t.trainee_id, f"{t.name} \u2013 {t.role or 'no role'}, {t.agency}") for t in people],
+            [
+                (
+                    t.trainee_id,
+                    f"{t.name} \u2013 {t.role or 'no role'}, {t.agency}"
+                    + (
+                        f"  [needs it: {svc.STATUS_LABELS[need[t.trainee_id]].lower()}]"
+                        if t.trainee_id in need
+                        else ""
+                    ),
+                )
+                for t in people
+            ],
             set(),
         )
         layout = QVBoxLayout(f.listHost)

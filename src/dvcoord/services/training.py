@@ -152,6 +152,15 @@ __all__ = [
     "update_trainee",
     "update_trainer",
     "warning_days",
+    "who_needs",
+    "get_course",
+    "get_role",
+    "get_session",
+    "get_trainee",
+    "get_trainer",
+    "session_trainer_ids",
+    "trainers_for_course",
+    "PLACE_STATUSES",
 ]
 
 META_WARNING_DAYS = "training.warning_days"
@@ -2671,6 +2680,26 @@ def cell_history(
                 HistoryRecord(aid, sid, on, f"{code} \u2013 {title}", venue, status, completed, due)
             )
     return CellHistory(row, column, cell, records, tuple(course_ids))
+
+
+def who_needs(session: Session, course_id: str, today: date | None = None) -> dict[str, str]:
+    """Trainees in post for whom ``course_id`` (or any course of its level, where their
+    role asks for the level) is missing, expired or expiring: trainee id -> that status."""
+    course = _get(session, Course, course_id, "course", "course")
+    matrix = training_matrix(session, today)
+    keys = {course.id, f"level:{course.level_id}"}
+    columns = [i for i, col in enumerate(matrix.columns) if col.key in keys]
+    rank = {MISSING: 0, EXPIRED: 1, EXPIRING: 2}
+    out: dict[str, str] = {}
+    for r, row in enumerate(matrix.rows):
+        found = [
+            cell.status
+            for i in columns
+            if (cell := matrix.cells[r][i]) is not None and cell.required and cell.status in rank
+        ]
+        if found:
+            out[row.trainee_id] = min(found, key=rank.__getitem__)
+    return out
 
 
 def sessions_for_booking(
