@@ -338,7 +338,7 @@ def test_book_dialog_over_capacity_then_within(view, data):
     assert dialog.list.count() == 4
     # those who need AWR-1 (everyone: missing) are marked; by name
     assert dialog.list.item(0).text() == (
-        "Jo Smith – Housing options officer, District Housing  [needs it: missing]"
+        "[needs it: missing] Jo Smith – Housing options officer, District Housing"
     )
     dialog.tick([data["Sam Cole@Police"], data["Lee Ray@Police"], data["Jo Smith@Police"]])
     assert dialog.update_places() == -1

@@ -852,12 +852,12 @@ class BookDialog(TrainingForm):
             [
                 (
                     t.trainee_id,
-                    f"{t.name} \u2013 {t.role or 'no role'}, {t.agency}"
-                    + (
-                        f"  [needs it: {svc.STATUS_LABELS[need[t.trainee_id]].lower()}]"
+                    (
+                        f"[needs it: {svc.STATUS_LABELS[need[t.trainee_id]].lower()}] "
                         if t.trainee_id in need
                         else ""
-                    ),
+                    )
+                    + f"{t.name} \u2013 {t.role or 'no role'}, {t.agency}",
                 )
                 for t in people
             ],
