@@ -369,7 +369,7 @@ def test_rows_show_latest_value_target_status_and_trend(db, sdr):
         "35.6%",
     )
     assert r.status == I.MET and r.note == "achieved" and r.code == "PI 3"
-    assert len(r.trend) == I.TREND_POINTS
+    assert len(r.trend) == I.TREND_POINTS["quarter"]
     assert r.trend[-1].period.key == "2013/14 Q2" and r.trend[-2].value == 3820
     assert r.trend[-3].value is None
     m = rows["MARAC referrals"]

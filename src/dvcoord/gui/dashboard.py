@@ -53,7 +53,7 @@ SEVERITY = {
 }
 TILE_WIDTH = 300
 #: Views that understand ``open_with(tile=...)``.
-TILE_AWARE = {"plans", "milestones"}
+TILE_AWARE = {"plans", "milestones", "indicators"}
 
 STYLE = """
 QWidget#dashboardInner { background: #FFFFFF; }

@@ -8,9 +8,9 @@ Import of values (and targets), in three steps so a screen can show a preview be
 anything is written:
 
 1. :func:`read_values` reads a .xlsx or .csv file: every table whose header names an
-   indicator (by name or reference), a period and a value, a target or a national
-   figure; the caller may change the guess for the main table with
-   ``sheet.mapping.assign(field, column)``.  An *Indicators* sheet (as the export writes
+   indicator (by name or reference), best first those that also name a period and a
+   value, a target or a national figure; the caller may change the guess for the main
+   table with ``sheet.mapping.assign(field, column)``.  An *Indicators* sheet (as the export writes
    it) describes indicators the database does not have yet.
 2. :func:`plan_import` checks every row: each becomes "add", "update", "same" (already in
    the database with that figure), "skip" (a computed indicator's figure) or "error"
@@ -325,15 +325,17 @@ def read_values(path: Path | str) -> ValuesFile:
         best: tuple[int, int, HeaderMapping] | None = None
         for r in range(min(_MAX_HEADER_SCAN, len(table.rows))):
             mapping = match_headers(table.rows[r], synonyms)
-            if not _usable(mapping):
+            if "indicator" not in mapping and "code" not in mapping:
+                continue
+            if not any(f in mapping for f in ("period", "value", "target", "national")):
                 continue
             score = mapping.strength()
             if best is None or score > best[0]:
                 best = (score, r, mapping)
         if best is not None:
             score, row, mapping = best
-            has_value = 1 if "value" in mapping else 0
-            tables.append((has_value * 100 + score, DataTable(table, row, mapping)))
+            rank = (1000 if _usable(mapping) else 0) + (100 if "value" in mapping else 0)
+            tables.append((rank + score, DataTable(table, row, mapping)))
     if not tables:
         raise DvcoordError(
             f"No table of figures was found in '{path.name}': it needs columns headed "

@@ -50,6 +50,7 @@ __all__ = [
     "assessment_view",
     "data_check",
     "delete_assessment",
+    "get_assessment",
     "save_assessment",
     "score",
     "score_text",
@@ -378,6 +379,12 @@ def _get(session: Session, fy: int) -> Bvpi225Assessment | None:
     ).first()
 
 
+def get_assessment(session: Session, fy: int) -> Bvpi225Assessment | None:
+    """The year's live assessment, or None."""
+    _check_fy(fy)
+    return _get(session, fy)
+
+
 def assessment_view(session: Session, fy: int, today: date) -> AssessmentView:
     """The year's assessment (blank answers when there is none yet) with the data checks."""
     _check_fy(fy)
@@ -645,7 +652,7 @@ def score_tiles(session: Session, today: date, *, force: bool = False) -> list:
                 detail=detail,
                 severity="warning" if flagged else "info",
                 view="indicators",
-                order=71,
+                order=15,
                 lines=tuple(lines),
             )
         ]
@@ -661,6 +668,6 @@ def score_tiles(session: Session, today: date, *, force: bool = False) -> list:
             detail=detail,
             severity="warning",
             view="indicators",
-            order=71,
+            order=15,
         )
     ]

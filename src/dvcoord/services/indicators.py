@@ -166,7 +166,8 @@ MAX_NAME = 300
 MAX_CODE = 30
 MAX_SOURCE = 300
 MAX_TEXT = 10_000
-TREND_POINTS = 12
+#: Periods in a trend line: two years of months, three of quarters, five years.
+TREND_POINTS = {"month": 24, "quarter": 12, "financial year": 5}
 
 _NAMESPACE = uuid.UUID("8f0d3b7e-1c5a-4e0f-9b61-2d7c4a9e5f13")
 
@@ -1418,7 +1419,8 @@ def value_grid(
                 else NO_DATA,
             )
         )
-    return sorted(rows, key=lambda r: (r.period.start, -_RANK[r.period.kind]), reverse=True)
+    # newest first; a year's row above its quarters (its end is the latest)
+    return sorted(rows, key=lambda r: (r.period.end, _RANK[r.period.kind]), reverse=True)
 
 
 @dataclass(frozen=True)
@@ -1668,12 +1670,12 @@ def indicator_rows(
     today: date,
     *,
     include_inactive: bool = True,
-    trend_points: int = TREND_POINTS,
+    trend_points: dict[str, int] | None = None,
 ) -> list[IndicatorRow]:
     """Every live indicator with its latest value, target, status and recent trend.
 
-    Manual indicators: the latest stored value, and the ``trend_points`` periods ending
-    with it.  Computed ones: the last complete period, and the periods ending with it.
+    Manual indicators: the latest stored value, and the ``trend_points[cadence]`` periods
+    (default :data:`TREND_POINTS`) ending with it.  Computed ones: the last complete period, and the periods ending with it.
     A handful of queries whatever the number of indicators and values.
     """
     where = [_live(Indicator)]
@@ -1687,9 +1689,10 @@ def indicator_rows(
             .order_by(func.lower(Indicator.code), func.lower(Indicator.name))
         )
     )
+    points_for = {**TREND_POINTS, **(trend_points or {})}
     ids = [ind.id for ind, _n, _s in indicators]
     manual = [ind.id for ind, _n, _s in indicators if not ind.computed_key]
-    latest = _latest_stored(session, manual, trend_points)
+    latest = _latest_stored(session, manual, max(points_for.values()))
     targets = _targets_of(session, ids)
     links = dict(
         session.execute(
@@ -1705,7 +1708,7 @@ def indicator_rows(
         if ind.computed_key:
             last = last_complete_period(ind.period, today)
             points = _series_for(
-                session, ind, recent_periods(last, trend_points), today, targets=mine
+                session, ind, recent_periods(last, points_for[ind.period]), today, targets=mine
             )
             with_value = [pt for pt in points if pt.value is not None]
             newest = with_value[-1] if with_value else None
@@ -1716,7 +1719,7 @@ def indicator_rows(
                 points = _series_for(
                     session,
                     ind,
-                    recent_periods(last, trend_points),
+                    recent_periods(last, points_for[ind.period]),
                     today,
                     stored={k: (v, note) for k, v, note in stored},
                     targets=mine,
@@ -1876,7 +1879,7 @@ def dashboard_tiles(session: Session, today: date) -> list:
                 ),
                 severity="alert" if missed else ("ok" if judged else "info"),
                 view="indicators",
-                order=70,
+                order=14,
                 lines=tuple(
                     f"{r.display_name}: {r.value_text} against {r.target_text} ({r.latest_label})"
                     for r in missed[:OFF_TARGET_LINES]
