@@ -1186,6 +1186,19 @@ def delete_indicator(session: Session, indicator_id: str) -> None:
 
 
 # =========================================================================== values
+def _period_row(session: Session, model, indicator_id: str, key: str, row_id: str | None):  # noqa: ANN001, ANN202
+    """The live row of ``model`` for the period, else (when ``row_id`` is given) the row
+    with that deterministic id even if deleted (it comes back), else None."""
+    found = session.scalars(
+        select(model).where(
+            model.indicator_id == indicator_id, model.period_key == key, _live(model)
+        )
+    ).first()
+    if found is not None or row_id is None:
+        return found
+    return session.get(model, row_id)
+
+
 def set_value(
     session: Session,
     indicator_id: str,
@@ -1213,7 +1226,7 @@ def set_value(
     hundredths = parse_number(value, indicator.unit)
     note = _long_text(note, "note", "The note")
     row_id = _value_id(indicator.id, p.key)
-    row = session.get(IndicatorValue, row_id)
+    row = _period_row(session, IndicatorValue, indicator.id, p.key, row_id)
     if row is None:
         row = IndicatorValue(
             id=row_id,
@@ -1241,8 +1254,8 @@ def delete_value(session: Session, indicator_id: str, period: Any) -> bool:
     """Remove the value of one period; False if there was none."""
     indicator = get_indicator(session, indicator_id)
     p = parse_period(period, indicator.period)
-    row = session.get(IndicatorValue, _value_id(indicator.id, p.key))
-    if row is None or row.deleted_at is not None:
+    row = _period_row(session, IndicatorValue, indicator.id, p.key, None)
+    if row is None:
         return False
     row.deleted_at = utcnow()
     _flush(session, "indicator value deleted")
@@ -1285,7 +1298,7 @@ def set_target(
     )
     note = _long_text(note, "target_note", "The note")
     row_id = _target_id(indicator.id, p.key)
-    row = session.get(IndicatorTarget, row_id)
+    row = _period_row(session, IndicatorTarget, indicator.id, p.key, row_id)
     if row is None:
         row = IndicatorTarget(
             id=row_id,
@@ -1318,8 +1331,8 @@ def set_target(
 def delete_target(session: Session, indicator_id: str, period: Any) -> bool:
     indicator = get_indicator(session, indicator_id)
     p = parse_period(period, indicator.period, allow_longer=True)
-    row = session.get(IndicatorTarget, _target_id(indicator.id, p.key))
-    if row is None or row.deleted_at is not None:
+    row = _period_row(session, IndicatorTarget, indicator.id, p.key, None)
+    if row is None:
         return False
     row.deleted_at = utcnow()
     _flush(session, "indicator target deleted")
@@ -1840,7 +1853,16 @@ def set_action_links(session: Session, indicator_id: str, action_ids: Iterable[s
     ):
         if link.action_id not in wanted:
             link.deleted_at = when
+    live = set(
+        session.scalars(
+            select(IndicatorAction.action_id).where(
+                IndicatorAction.indicator_id == indicator.id, _live(IndicatorAction)
+            )
+        )
+    )
     for action_id in wanted:
+        if action_id in live:
+            continue
         row_id = _link_id(indicator.id, action_id)
         link = session.get(IndicatorAction, row_id)
         if link is None:
