@@ -231,10 +231,14 @@ def test_milestones_completed_on_time(db):
     values = computed(db, "plans.milestones_on_time", quarters("2013/14 Q1", "2013/14 Q3"))
     assert values == [3330, 10000, None]
     with db.session() as s:
-        rows = {r.computed_key: r for r in I.indicator_rows(s, date(2014, 1, 5))}
-    row = rows["plans.milestones_on_time"]
-    # the latest *complete* quarter with a value is Q2 (Q3 has none, Q4 is under way)
-    assert (row.latest.key, row.value_text) == ("2013/14 Q2", "100.0%")
+        judged = {r.computed_key: r for r in I.indicator_rows(s, date(2013, 10, 5))}
+        later = {r.computed_key: r for r in I.indicator_rows(s, date(2014, 1, 5))}
+    # the latest figure is the last *complete* quarter's (Q3 is under way on 05/10/2013)
+    row = judged["plans.milestones_on_time"]
+    assert (row.latest.key, row.value_text, row.status) == ("2013/14 Q2", "100.0%", I.NO_TARGET)
+    # in Q4 the last complete quarter is Q3, when nothing was due: no data
+    row = later["plans.milestones_on_time"]
+    assert (row.latest.key, row.value, row.status) == ("2013/14 Q3", None, I.NO_DATA)
 
 
 def test_every_computed_indicator_is_offered():

@@ -40,12 +40,14 @@ and the median days from referral to installation (Sanctuary Scheme), training s
 delivered and people trained (training), and milestones completed on time (action
 plans).  Each is registered only when its area's tables are part of this dvcoord.  A
 computed indicator stores no values; its targets are stored like any other's.  Its latest
-value is that of the last *complete* period (a half-finished month is not judged).
+value is that of the last *complete* period (a half-finished month is not judged; a
+period in which nothing was due or done has no data).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 import importlib.util
 import re
 import uuid
@@ -180,11 +182,12 @@ class Period:
     start: date
     kind: str
 
-    @property
+    # Worked out once per object (a frozen dataclass keeps an instance __dict__ for them).
+    @functools.cached_property
     def fy(self) -> int:
         return financial_year_of(self.start)
 
-    @property
+    @functools.cached_property
     def end(self) -> date:
         if self.kind == "month":
             nxt = _month_index(self.start) + 1
@@ -197,7 +200,7 @@ class Period:
     def quarter(self) -> int:
         return quarter_of(self.start)[1]
 
-    @property
+    @functools.cached_property
     def key(self) -> str:
         if self.kind == "month":
             return f"{self.start.year:04d}-{self.start.month:02d}"
@@ -251,6 +254,7 @@ def _month_start(index: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
+@functools.lru_cache(maxsize=8192)
 def _shift(p: Period, n: int) -> Period:
     months = {"month": 1, "quarter": 3, "financial year": 12}[p.kind]
     return Period(_month_start(_month_index(p.start) + n * months), p.kind)
@@ -272,6 +276,11 @@ def period_of(d: date, kind: str) -> Period:
     """The period of ``kind`` that holds the day ``d``."""
     if isinstance(d, datetime):
         d = d.date()
+    return _period_of(d, kind)
+
+
+@functools.lru_cache(maxsize=8192)
+def _period_of(d: date, kind: str) -> Period:
     if kind == "month":
         return month_period(d.year, d.month)
     if kind == "quarter":
@@ -813,28 +822,35 @@ def _people_trained(session: Session, periods: list[Period], today: date) -> lis
 
 def _milestones_on_time(session: Session, periods: list[Period], today: date) -> list[int | None]:
     """Of the milestones due in the period (up to today, not dropped), the percentage
-    completed on or before their due date (to one decimal place)."""
-    from dvcoord.services.milestones import milestone_rows
+    completed on or before their due date (to one decimal place).  The same milestones as
+    :func:`dvcoord.services.milestones.milestone_rows` (live, of live actions, themes and
+    plans, archived plans included), read with one lean query."""
+    from dvcoord.store.schema.plans import Milestone, Theme
 
     last = min(periods[-1].end, today)
     if last < periods[0].start:
         return [None] * len(periods)
-    rows = milestone_rows(
-        session,
-        status=("open", "complete"),
-        due_from=periods[0].start,
-        due_to=last,
-        include_archived=True,
-    )
+    rows = session.execute(
+        select(Milestone.due_end, Milestone.completed_on, Milestone.status)
+        .join(Action, (Action.id == Milestone.action_id) & Action.deleted_at.is_(None))
+        .join(Plan, (Plan.id == Action.plan_id) & Plan.deleted_at.is_(None))
+        .join(Theme, (Theme.id == Action.theme_id) & Theme.deleted_at.is_(None))
+        .where(
+            Milestone.deleted_at.is_(None),
+            Milestone.status.in_(("open", "complete")),
+            Milestone.due_end.between(periods[0].start, last),
+        )
+    ).all()
     starts = [p.start for p in periods]
     due = [0] * len(periods)
     on_time = [0] * len(periods)
-    for r in rows:
-        i = bisect.bisect_right(starts, r.due_end) - 1
-        if not 0 <= i < len(periods) or r.due_end > periods[i].end:
+    for due_end, completed_on, status in rows:
+        due_end, completed_on = _as_date(due_end), _as_date(completed_on)
+        i = bisect.bisect_right(starts, due_end) - 1
+        if not 0 <= i < len(periods) or due_end > periods[i].end:
             continue
         due[i] += 1
-        if r.status == "complete" and r.completed_on is not None and r.completed_on <= r.due_end:
+        if status == "complete" and completed_on is not None and completed_on <= due_end:
             on_time[i] += 1
     return [
         _round_div(o * 1000, d) * 10 if j is not None and d else None
@@ -1687,8 +1703,9 @@ def indicator_rows(
 ) -> list[IndicatorRow]:
     """Every live indicator with its latest value, target, status and recent trend.
 
-    Manual indicators: the latest stored value, and the ``trend_points[cadence]`` periods
-    (default :data:`TREND_POINTS`) ending with it.  Computed ones: the last complete period, and the periods ending with it.
+    Typed-in indicators: the latest stored value, and the ``trend_points[cadence]``
+    periods (default :data:`TREND_POINTS`) ending with it.  Computed ones: the last
+    complete period (no data if nothing happened in it), and the periods ending with it.  Computed ones: the last complete period, and the periods ending with it.
     A handful of queries whatever the number of indicators and values.
     """
     where = [_live(Indicator)]
@@ -1723,8 +1740,7 @@ def indicator_rows(
             points = _series_for(
                 session, ind, recent_periods(last, points_for[ind.period]), today, targets=mine
             )
-            with_value = [pt for pt in points if pt.value is not None]
-            newest = with_value[-1] if with_value else None
+            newest = points[-1]  # the last complete period, with or without a figure
         else:
             stored = latest.get(ind.id, [])
             if stored:
@@ -1883,7 +1899,9 @@ def dashboard_tiles(session: Session, today: date) -> list:
     has_any = session.scalar(select(func.count()).select_from(Indicator).where(_live(Indicator)))
     tiles = []
     if has_any:
-        rows = indicator_rows(session, today, include_inactive=False)
+        # Only the latest figures matter here (same as the view's, without the trends).
+        latest_only = dict.fromkeys(PERIODS, 1)
+        rows = indicator_rows(session, today, include_inactive=False, trend_points=latest_only)
         missed = off_target(rows)
         judged = [r for r in rows if r.status in (MET, NOT_MET)]
         tiles.append(
