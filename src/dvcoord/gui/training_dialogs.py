@@ -755,14 +755,15 @@ class AttendanceDialog(TrainingForm):
         set_date(when, completed or self.row.session_date)
         when.setEnabled(status == "attended")
         outcome.currentIndexChanged.connect(
-            lambda _i, o=outcome, w=when: (
-                w.setEnabled(o.currentData() == "attended"),
-                self.update_places(),
-            )
+            lambda _i, o=outcome, w=when: self._outcome_changed(o, w)
         )
         self.table.setCellWidget(r, 2, outcome)
         self.table.setCellWidget(r, 3, when)
         self.rows.append((trainee_id, outcome, when))
+
+    def _outcome_changed(self, outcome: QComboBox, when: QDateEdit) -> None:
+        when.setEnabled(outcome.currentData() == "attended")
+        self.update_places()
 
     def _add_chosen(self, _index: int) -> None:
         trainee_id = self.add_combo.currentData()

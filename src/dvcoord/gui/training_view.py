@@ -46,7 +46,13 @@ from dvcoord.gui.widgets import (
 )
 from dvcoord.gui.workers import WorkAborted, run_in_worker
 from dvcoord.services import training as svc
-from dvcoord.services.dates import financial_year_of, format_date, fy_range, quarter_range
+from dvcoord.services.dates import (
+    financial_year_of,
+    format_date,
+    fy_range,
+    quarter_of,
+    quarter_range,
+)
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +63,6 @@ OUTCOME_LABELS = dict(dlg.OUTCOMES)
 
 
 def _periods(today: date) -> list[tuple[str, tuple[date | None, date | None]]]:
-    from dvcoord.services.dates import quarter_of
-
     fy = financial_year_of(today)
     return [
         ("Coming up", (today, None)),

@@ -2251,14 +2251,16 @@ def cell_status(
 
 
 def _best(candidates: list[tuple[date, int | None]]) -> tuple[date, int | None] | None:
-    """The completion that stays valid longest: never stale beats any refresher date."""
-    best = None
-    best_key: tuple[int, date] | None = None
-    for completed, months in candidates:
-        key = (1, date.max) if not months else (0, add_months(completed, months))
-        if best_key is None or key > best_key or (key == best_key and completed > best[0]):  # type: ignore[index]
-            best, best_key = (completed, months), key
-    return best
+    """The completion that stays valid longest (never stale beats any refresher date;
+    between equals, the later completion)."""
+
+    def validity(item: tuple[date, int | None]) -> tuple[int, date, date]:
+        completed, months = item
+        if not months:
+            return (1, date.max, completed)
+        return (0, add_months(completed, months), completed)
+
+    return max(candidates, key=validity, default=None)
 
 
 def _latest_completions(
