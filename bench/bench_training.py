@@ -10,7 +10,7 @@
 * ``training_matrix_filter_ms``: the model re-filtered by a status ("missing") over all
   3,000 rows.
 * ``training_matrix_pdf_s``: the ``training-matrix`` PDF for every trainee (target:
-  under 10 s), with ``training_matrix_pdf_pages``.
+  under 10 s), with ``training_matrix_pdf_pages`` and ``..._cpu_s`` (processor time).
 * ``training_compliance_pdf_s``: the ``training-compliance`` PDF.
 * ``training_dashboard_tiles_ms``: the three dashboard tiles.
 * ``training_trainees`` / ``training_courses`` / ``training_attendance_rows``: the size of
@@ -220,9 +220,12 @@ def run(ctx) -> list[tuple[str, float | int, str]]:  # noqa: ANN001
         app.processEvents()
 
         out = ctx.tmp / "training-matrix.pdf"
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         registry.get("training-matrix").build(db, ReportRequest(out=out, today=TODAY))
         figures.append(("training_matrix_pdf_s", round(time.perf_counter() - start, 2), "s"))
+        figures.append(
+            ("training_matrix_pdf_cpu_s", round(time.process_time() - cpu_start, 2), "s")
+        )
         figures.append(("training_matrix_pdf_pages", registry.page_count(out), "pages"))
         start = time.perf_counter()
         registry.get("training-compliance").build(
