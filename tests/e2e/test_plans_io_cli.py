@@ -89,7 +89,10 @@ def test_bad_files_give_one_clear_sentence(run, tmp_path):
     result = run("import-plan", prose, "--db", db)
     assert result.returncode == 1
     assert "'summary.docx' has no tables" in result.stderr
-    assert count(db, "plan") == 0  # nothing written (the new, empty database stays)
+    assert not db.exists()  # nothing written: not even a new, empty database
+    from dvcoord.store import Database
+
+    Database.create(db, user="Test").close()
 
     locked = tmp_path / "locked.docx"
     locked.write_bytes(
