@@ -13,12 +13,16 @@ Python anywhere in it):
 * ``--version``, ``demo``, ``check``, ``report --list`` (report kinds and sub-commands
   are found by ``pkgutil`` inside the frozen archive), ``report action-plan`` read back
   with pypdf (marking on every page, every action reference present);
+* the commands that need the bundled native code: an encrypted ``share`` and a
+  ``merge --dry-run`` of it (cryptography), ``import-plan`` of a Word file (python-docx,
+  lxml), ``export-plan`` to .xlsx and its import back (openpyxl), ``backup``;
 * the window opens offscreen on the demo and on a file from the first schema revision
   (upgraded on open: the migrations are found and run from the bundle), prints
   ``shown`` and exits 0 (``DVCOORD_QUIT_AFTER_SHOWN``);
 * nothing is written next to the executable, in the working folder except what was
   asked for, or (traced with strace, when it is installed) anywhere outside ``HOME``
-  and the system temporary folder; no internet socket is ever created.
+  but the system temporary folder, where nothing is left behind; no internet socket is
+  ever created.
 """
 
 from __future__ import annotations
@@ -146,9 +150,10 @@ def _paths_in(line: str, cwd: Path) -> list[Path]:
     return paths
 
 
-def _audit(traces, allowed: list[Path], cwd: Path) -> tuple[list[str], list[str], int]:
-    """(internet sockets, writes outside ``allowed``, writes seen) in the traces."""
-    sockets, outside, seen = [], [], 0
+def _audit(traces, allowed: list[Path], temp: list[Path], cwd: Path):
+    """(internet sockets, writes outside ``allowed`` and ``temp``, paths written in
+    ``temp``, writes seen) in the traces."""
+    sockets, outside, in_temp, seen = [], [], [], 0
     for step, trace in traces:
         for line in trace.read_text(encoding="utf-8", errors="replace").splitlines():
             if re.search(r"\bsocket\(AF_INET6?\b", line) or re.search(
@@ -160,9 +165,13 @@ def _audit(traces, allowed: list[Path], cwd: Path) -> tuple[list[str], list[str]
                 continue  # local sockets (name service, X11), and calls that failed
             for path in _paths_in(line, cwd):
                 seen += 1
-                if not any(path == a or a in path.parents for a in allowed):
+                if any(path == a or a in path.parents for a in allowed):
+                    continue
+                if any(t in path.parents for t in temp):
+                    in_temp.append(path)
+                else:
                     outside.append(f"{step}: {path}")
-    return sockets, outside, seen
+    return sockets, outside, in_temp, seen
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
@@ -296,7 +305,44 @@ def test_frozen_bundle_runs_offline_from_an_empty_environment(bundle, tmp_path):
     flat = " ".join(" ".join(pages).split())
     assert [r for r in references if r not in flat] == [], "report: action references"
 
-    # 3. The window, offscreen: on the demo, and on a file from the first revision.
+    # 3. The commands that lean on the bundled native code: cryptography (encrypted
+    # share, then merge), lxml and python-docx (Word import), openpyxl (spreadsheets).
+    (work / "pw.txt").write_text("correct horse battery staple\n", encoding="utf-8")
+    shared = run(
+        "share --encrypt",
+        *("share", "--db", "demo.sqlite", "-o", "demo.dvcx", "--encrypt"),
+        *("--passphrase-file", "pw.txt"),
+    ).stdout
+    assert "Encrypted copy written to" in shared
+    merged = run(
+        "merge --dry-run",
+        *("merge", "--db", "demo.sqlite", "demo.dvcx", "--passphrase-file", "pw.txt"),
+        "--dry-run",
+    ).stdout
+    assert "Dry run: nothing was changed." in merged or "Nothing to merge" in merged, merged
+    sys.path.insert(0, str(REPO / "tests" / "unit"))
+    import plan_fixtures as pf
+
+    pf.build_docx(pf.SEVENOAKS, work / "sevenoaks.docx")
+    imported = run(
+        "import-plan .docx",
+        *("import-plan", "sevenoaks.docx", "--db", "plans.sqlite", "--plan-title", "Word"),
+    ).stdout
+    assert "Actions created: 22" in imported, imported
+    exported = run(
+        "export-plan .xlsx",
+        *("export-plan", "--db", "plans.sqlite", "--plan", "Word", "-o", "plan.xlsx"),
+    ).stdout
+    assert "22 actions in 6 themes" in exported, exported
+    again = run(
+        "import-plan .xlsx",
+        *("import-plan", "plan.xlsx", "--db", "plans.sqlite", "--plan-title", "Sheet"),
+    ).stdout
+    assert "Actions created: 22" in again, again
+    backed_up = run("backup", "backup", "demo.sqlite").stdout
+    assert backed_up.startswith("Backup written to ") and str(home) in backed_up
+
+    # 4. The window, offscreen: on the demo, and on a file from the first revision.
     shown = run("window on the demo", "--db", "demo.sqlite", gui=True).stdout
     assert shown.splitlines()[-1:] == ["shown"], f"window: {shown}"
     chain = migrate._chain()
@@ -307,12 +353,11 @@ def test_frozen_bundle_runs_offline_from_an_empty_environment(bundle, tmp_path):
     assert shown.splitlines()[-1:] == ["shown"], f"window on an old file: {shown}"
     assert _revision(old) == migrate.head_revision(), "the bundle did not run its migrations"
 
-    # 4. Where it wrote.
+    # 5. Where it wrote.
     assert _snapshot(bundle.folder) == before, "the bundle wrote into its own folder"
     assert {p.name for p in work.iterdir()} == {
-        "demo.sqlite",
-        "plan.pdf",
-        "old.sqlite",
+        *("demo.sqlite", "plan.pdf", "old.sqlite", "pw.txt", "demo.dvcx"),
+        *("sevenoaks.docx", "plans.sqlite", "plan.xlsx"),
     }, "the working folder holds more than what was asked for"
     assert any(home.rglob("dvcoord.log")), "no log under HOME"
     assert any(home.rglob("dvcoord.ini")), "no settings under HOME"
@@ -323,8 +368,13 @@ def test_frozen_bundle_runs_offline_from_an_empty_environment(bundle, tmp_path):
             stacklevel=1,
         )
         return
+    # Transient files may go to the system's temporary folder (an encrypted share's
+    # plain copy, openpyxl's sheets; on Windows %TEMP% is in the user's profile), as
+    # long as none of them outlives the command that made it.
     allowed = [home.resolve(), work.resolve(), Path("/dev")]
-    sockets, outside, seen = _audit(run.traces, allowed, work.resolve())
+    temp = [Path(t) for t in ("/tmp", "/var/tmp", "/usr/tmp")]  # with TMPDIR unset
+    sockets, outside, in_temp, seen = _audit(run.traces, allowed, temp, work.resolve())
     assert seen > 10, "the trace saw none of the writes it must have seen (log, databases)"
     assert sockets == [], "the bundle created an internet socket"
     assert outside == [], "the bundle wrote outside HOME"
+    assert [p for p in in_temp if p.exists()] == [], "the bundle left files in the temp folder"
