@@ -533,3 +533,12 @@ def test_dashboard_tile_opens_the_view(window, data):
         tiles = [t for t in collect(s, TODAY) if t.area == "Sanctuary Scheme"]
     assert {t.view for t in tiles} == {"sanctuary"}
     assert isinstance(window.show_view(tiles[0].view), SanctuaryView)
+
+
+def test_current_record_names_the_selected_case_for_history(view, data):
+    view.refresh()
+    view.tabs.setCurrentIndex(0)
+    assert view.table.select_key(data["ready"])
+    assert view.current_record() == ("sanctuary_case", data["ready"])
+    view.tabs.setCurrentIndex(view.stock_index)
+    assert view.current_record() is None

@@ -510,3 +510,12 @@ def test_read_only_database_disables_editing(gui_app, db, data, qtbot, dialogs, 
         assert widget.export_button.isEnabled()
     finally:
         readonly.close()
+
+
+def test_current_record_names_the_selected_session_for_history(view, data):
+    view.refresh()
+    view.tabs.setCurrentWidget(view.sessions_table.parentWidget())
+    assert view.sessions_table.select_key(data["coming"])
+    assert view.current_record() == ("training_session", data["coming"])
+    view.tabs.setCurrentIndex(0)
+    assert view.current_record() is None

@@ -539,6 +539,13 @@ class SanctuaryView(QWidget):
         rows = self.table.selected_rows()
         return rows[0] if rows else None
 
+    def current_record(self) -> tuple[str, str] | None:
+        """The case chosen on the Cases tab, for Edit > History: (table, id)."""
+        if self.tabs.currentIndex() != 0:
+            return None
+        row = self.selected()
+        return ("sanctuary_case", row.case_id) if row is not None else None
+
     def _update_buttons(self) -> None:
         writable = not self.ctx.db.readonly
         row = self.selected()

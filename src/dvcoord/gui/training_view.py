@@ -620,6 +620,13 @@ class TrainingView(QWidget):
         rows = self.sessions_table.selected_rows()
         return rows[0] if rows else None
 
+    def current_record(self) -> tuple[str, str] | None:
+        """The session chosen on the Sessions tab, for Edit > History: (table, id)."""
+        if self.tabs.currentWidget() is not self.sessions_table.parentWidget():
+            return None
+        row = self.selected_session()
+        return ("training_session", row.session_id) if row is not None else None
+
     def plan_session(self) -> bool:
         dialog = dlg.SessionDialog(self.ctx, self)
         done = self._run(dialog)
