@@ -445,8 +445,9 @@ class IndicatorDialog(QDialog):
         actions.sort(key=lambda a: a.action_id not in self.linked)  # the linked ones first
         f.actionsList.blockSignals(True)
         f.actionsList.clear()
+        every_plan = f.planCombo.currentData() is None
         for a in actions:
-            label = f"{a.label}   ({a.plan_title})"
+            label = f"{a.label}   ({a.plan_title})" if every_plan else a.label
             if words and not all(w in label.casefold() for w in words):
                 continue
             item = QListWidgetItem(label)
