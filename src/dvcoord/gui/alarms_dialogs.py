@@ -181,7 +181,8 @@ class FormDialog(QDialog):
         return True
 
     def apply(self, session) -> Any:  # noqa: ANN001
-        raise NotImplementedError
+        """Write the form through the services; every FormDialog subclass defines it."""
+        raise TypeError(f"{type(self).__name__} does not say how to save its form (apply)")
 
     def save(self) -> bool:
         self.clear_errors()
