@@ -41,7 +41,7 @@ from dvcoord.gui.widgets import (
     stretch_column,
     to_qdate,
 )
-from dvcoord.gui.workers import WorkAborted, run_in_worker
+from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
 from dvcoord.services import alarms as svc
 from dvcoord.services.dates import format_date
 from dvcoord.store.schema.plans import Agency
@@ -834,20 +834,15 @@ class ImportDialog(QDialog):
                 title="Import alarm stock",
             )
             return False
-        db = self.ctx.db
         importer = self.importer
-
-        def job(progress, _cancel):  # noqa: ANN001, ANN202
-            from dvcoord.store import backups
-
-            progress(0, None, "Taking a backup")
-            backups.take_backup(db.path, reason="before-import")
-            progress(0, None, f"Importing {len(plan.to_add)} alarm(s)")
-            with db.transaction() as s:
-                return importer.apply_import(s, plan, skip_errors=skip)
-
         try:
-            self.summary = run_in_worker(self, "Importing alarm stock", job, cancellable=False)
+            self.summary = import_with_backup(
+                self,
+                self.ctx.db,
+                "Importing alarm stock",
+                f"Importing {len(plan.to_add)} alarm(s)",
+                lambda s: importer.apply_import(s, plan, skip_errors=skip),
+            )
         except WorkAborted:
             return False
         self.ctx.notify_changed("", self.parent())

@@ -36,7 +36,7 @@ from dvcoord.gui.context import AppContext
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import DataTable, show_error
-from dvcoord.gui.workers import WorkAborted, run_in_worker
+from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
 from dvcoord.services import indicators as svc
 from dvcoord.services.plan_lookup import plan_choices
 from dvcoord.store.schema.plans import Agency
@@ -711,20 +711,15 @@ class ImportDialog(QDialog):
                 title="Import indicator values",
             )
             return False
-        db = self.ctx.db
         importer = self.importer
-
-        def job(progress, _cancel):  # noqa: ANN001, ANN202
-            from dvcoord.store import backups
-
-            progress(0, None, "Taking a backup")
-            backups.take_backup(db.path, reason="before-import")
-            progress(0, None, f"Importing {len(plan.writes)} row(s)")
-            with db.transaction() as s:
-                return importer.apply_import(s, plan, skip_errors=skip)
-
         try:
-            self.summary = run_in_worker(self, "Importing indicator values", job, cancellable=False)
+            self.summary = import_with_backup(
+                self,
+                self.ctx.db,
+                "Importing indicator values",
+                f"Importing {len(plan.writes)} row(s)",
+                lambda s: importer.apply_import(s, plan, skip_errors=skip),
+            )
         except WorkAborted:
             return False
         self.ctx.notify_changed("indicators", self.parent())

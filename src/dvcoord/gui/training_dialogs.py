@@ -43,7 +43,7 @@ from dvcoord.gui.widgets import (
     stretch_column,
     to_qdate,
 )
-from dvcoord.gui.workers import WorkAborted, run_in_worker
+from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
 from dvcoord.services import training as svc
 from dvcoord.services.dates import format_date
 
@@ -1111,21 +1111,14 @@ class ImportDialog(QDialog):
                 title="Import trainees and attendance",
             )
             return False
-        db = self.ctx.db
         importer, sheets = self.importer, self.sheets
-
-        def job(progress, _cancel):  # noqa: ANN001, ANN202
-            from dvcoord.store import backups
-
-            progress(0, None, "Taking a backup")
-            backups.take_backup(db.path, reason="before-import")
-            progress(0, None, f"Importing {len(plan.to_write)} row(s)")
-            with db.transaction() as s:
-                return importer.apply_import(s, plan, sheets, skip_errors=skip)
-
         try:
-            self.summary = run_in_worker(
-                self, "Importing trainees and attendance", job, cancellable=False
+            self.summary = import_with_backup(
+                self,
+                self.ctx.db,
+                "Importing trainees and attendance",
+                f"Importing {len(plan.to_write)} row(s)",
+                lambda s: importer.apply_import(s, plan, sheets, skip_errors=skip),
             )
         except WorkAborted:
             return False

@@ -211,3 +211,29 @@ def run_in_worker(
             logged=True,
         )
     raise WorkFailed(error) from error
+
+
+def import_with_backup(
+    parent: QWidget | None,
+    db: Any,
+    title: str,
+    label: str,
+    apply: Callable[[Any], T],
+) -> T:
+    """Back up ``db``, then run ``apply(session)`` in one transaction, off the UI thread.
+
+    The shared shape of every spreadsheet import: a ``before-import`` backup first, the
+    writes in a single transaction, a progress dialog meanwhile.  Raises
+    :class:`WorkAborted` when it fails (the user has already been told why).
+    """
+
+    def job(progress: Callable[..., None], _cancel: threading.Event) -> T:
+        from dvcoord.store import backups
+
+        progress(0, None, "Taking a backup")
+        backups.take_backup(db.path, reason="before-import")
+        progress(0, None, label)
+        with db.transaction() as session:
+            return apply(session)
+
+    return run_in_worker(parent, title, job, cancellable=False)
