@@ -108,6 +108,13 @@ class Context:
         The process is then left to finish (untimed); it is killed if it hangs.
         Raises RuntimeError with its error output if it never prints the marker.
         """
+        return self.spawn_marks(code, args, (marker,))[marker]
+
+    def spawn_marks(
+        self, code: str, args: Sequence[str] = (), markers: Sequence[str] = ("shown",)
+    ) -> dict[str, float]:
+        """Milliseconds from starting ``python -c code`` to its printing each of
+        ``markers`` (a line each, in that order)."""
         start = time.perf_counter()
         proc = subprocess.Popen(
             [self.python, "-c", code, *args],
@@ -116,20 +123,23 @@ class Context:
             text=True,
             env=self.env(),
         )
-        elapsed = None
+        seen: dict[str, float] = {}
         assert proc.stdout is not None
         for line in proc.stdout:
-            if line.strip() == marker:
-                elapsed = (time.perf_counter() - start) * 1000
-                break
+            mark = line.strip()
+            if mark in markers and mark not in seen:
+                seen[mark] = (time.perf_counter() - start) * 1000
+                if len(seen) == len(markers):
+                    break
         try:
             _, err = proc.communicate(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
             _, err = proc.communicate()
-        if elapsed is None:
-            raise RuntimeError(f"the process never printed {marker!r}: {err.strip()[-2000:]}")
-        return elapsed
+        missing = [m for m in markers if m not in seen]
+        if missing:
+            raise RuntimeError(f"the process never printed {missing[0]!r}: {err.strip()[-2000:]}")
+        return seen
 
 
 def discover(only: Sequence[str] = ()) -> list[Any]:

@@ -121,7 +121,9 @@ def _discover_commands() -> list:
     return mods
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
+    """The ``dvcoord`` parser; ``commands=False`` leaves out the sub-commands (the GUI
+    path: importing every command module would only delay the window)."""
     parser = argparse.ArgumentParser(
         prog="dvcoord",
         description="dvcoord: offline co-ordination of a district's domestic-abuse "
@@ -132,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="open the window on a fresh demo database"
     )
+    if not commands:
+        parser.set_defaults(command=None)
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser("demo", help="write a demo database to PATH")
@@ -182,9 +187,28 @@ def describe_os_error(exc: OSError) -> str:
     return f"{reason}: '{path}'."
 
 
+_GUI_FLAGS = {"--demo"}
+_GUI_OPTIONS = {"--db"}
+
+
+def _only_gui_options(argv: list[str]) -> bool:
+    """True for ``dvcoord``, ``dvcoord --db PATH`` and ``dvcoord --demo`` (the window)."""
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg in _GUI_FLAGS or arg.startswith("--db="):
+            i += 1
+        elif arg in _GUI_OPTIONS and i + 1 < len(argv):
+            i += 2
+        else:
+            return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     logs.setup()
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(commands=not _only_gui_options(argv))
     args = parser.parse_args(argv)
     try:
         if args.command is None:

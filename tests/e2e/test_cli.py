@@ -185,3 +185,31 @@ def test_write_errors_name_the_folder_not_a_temporary_file():
     )
     plain = PermissionError(13, "Permission denied", "/srv/plan.xlsx")
     assert describe_os_error(plain) == "Permission denied: '/srv/plan.xlsx'."
+
+
+@pytest.mark.parametrize(
+    ("argv", "gui_only"),
+    [
+        ([], True),
+        (["--db", "x.sqlite"], True),
+        (["--db=x.sqlite"], True),
+        (["--demo"], True),
+        (["--demo", "--db", "x.sqlite"], True),
+        (["--db"], False),  # the full parser says what is missing
+        (["--help"], False),
+        (["--version"], False),
+        (["check", "x.sqlite"], False),
+        (["--db", "x.sqlite", "check"], False),
+    ],
+)
+def test_only_the_window_options_skip_the_sub_commands(argv, gui_only):
+    from dvcoord.cli import _only_gui_options
+
+    assert _only_gui_options(argv) is gui_only
+
+
+def test_help_still_lists_every_sub_command(run):
+    out = run("--help")
+    assert out.returncode == 0
+    for command in ("demo", "check", "backup", "backups", "restore", "report", "merge"):
+        assert f"    {command}" in out.stdout, command

@@ -1,8 +1,11 @@
 """Starting the window: the application object, error handling, the first database.
 
-:func:`run_gui` is what ``dvcoord`` (no sub-command) calls.  The database is opened
-(and upgraded, if it is older) *before* the window is built; a file that cannot be
-opened gives a plain message and the choice of opening another file, creating a new
+:func:`run_gui` is what ``dvcoord`` (no sub-command) calls.  The window is shown
+first, with its navigation and menus (disabled) and a line saying which file is being
+opened; the database is then opened (and upgraded, if it is older) off the UI thread
+and the window filled in.  SQLAlchemy and the ~40 table declarations are imported only
+then, so the window appears about as fast as a bare Qt window does.  A file that cannot
+be opened gives a plain message and the choice of opening another file, creating a new
 database, or quitting - never a traceback.  While the window runs, an unexpected
 exception is logged with its traceback and reported in a plain dialog; the app keeps
 running and nothing typed is lost.
@@ -18,6 +21,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QLocale, QSettings, Qt, QTimer, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QPalette
@@ -28,9 +32,10 @@ from dvcoord import paths
 from dvcoord.errors import DvcoordError
 from dvcoord.gui.icons import app_icon
 from dvcoord.gui.settings import AppSettings
-from dvcoord.gui.widgets import ErrorDialog, choose_open_file, choose_save_file
 from dvcoord.gui.workers import WorkAborted, WorkFailed, run_in_worker
-from dvcoord.store import Database
+
+if TYPE_CHECKING:
+    from dvcoord.store import Database
 
 log = logging.getLogger("dvcoord.gui")
 qt_log = logging.getLogger("dvcoord.qt")
@@ -182,6 +187,8 @@ class ErrorReporter:
             else:
                 text = UNEXPECTED
                 logged = True
+            from dvcoord.gui.widgets import ErrorDialog
+
             ErrorDialog.show_error(_dialog_parent(), text, title="dvcoord", logged=logged)
             self.shown += 1
         finally:
@@ -251,9 +258,9 @@ def describe_open_error(exc: BaseException) -> str:
 OPEN_OTHER, CREATE_NEW, QUIT = "open", "create", "quit"
 
 
-def ask_recovery(message: str) -> str:
+def ask_recovery(message: str, parent: QWidget | None = None) -> str:
     """After a failed open: open another file, create a new database, or quit."""
-    box = QMessageBox()
+    box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Warning)
     box.setWindowTitle("dvcoord cannot open the database")
     box.setText(message)
@@ -278,6 +285,7 @@ def _first_attempt(db_path: Path | None, demo: bool, user: str) -> Callable[...,
 
         def build(_progress, _cancel) -> Database:
             from dvcoord.demo import build_demo
+            from dvcoord.store import Database
 
             path = build_demo(paths.demo_db_path())
             return Database.open(path, user=user, backup=False)
@@ -288,6 +296,8 @@ def _first_attempt(db_path: Path | None, demo: bool, user: str) -> Callable[...,
     default = paths.default_db_path()
 
     def default_db(_progress, _cancel) -> Database:
+        from dvcoord.store import Database
+
         if not default.exists():
             return Database.create(default, user=user, display_name="My dvcoord database")
         return Database.open(default, user=user, backup=False)
@@ -296,17 +306,31 @@ def _first_attempt(db_path: Path | None, demo: bool, user: str) -> Callable[...,
 
 
 def open_startup_database(
-    db_path: Path | None, demo: bool, settings: AppSettings
+    db_path: Path | None,
+    demo: bool,
+    settings: AppSettings,
+    *,
+    parent: QWidget | None = None,
+    on_attempt: Callable[[str], None] | None = None,
 ) -> Database | None:
-    """Open the database the window will show, or None if the user chose to quit."""
+    """Open the database the window will show, or None if the user chose to quit.
+
+    ``parent`` (the waiting window) owns the progress and recovery dialogs;
+    ``on_attempt(text)`` is told, before each try, what is being opened.
+    """
+    from dvcoord.gui.widgets import choose_open_file, choose_save_file
+
     user = settings.officer_or_login()
     attempt: Callable[..., Database] | None = _first_attempt(db_path, demo, user)
     title = "Building the demo database" if demo else "Opening the database"
+    target = _describe_target(db_path, demo)
     last_message = ""
     while True:
         if attempt is not None:
+            if on_attempt is not None:
+                on_attempt(target)
             try:
-                db = run_in_worker(None, title, attempt, cancellable=False, show_errors=False)
+                db = run_in_worker(parent, title, attempt, cancellable=False, show_errors=False)
             except Exception as exc:  # noqa: BLE001 - every failure gets the same choice
                 last_message = describe_open_error(exc)
             else:
@@ -314,26 +338,43 @@ def open_startup_database(
                     settings.add_recent_file(db.path)
                 log.info("opened %s", db.path.name)
                 return db
-        choice = ask_recovery(last_message)
+        if on_attempt is not None:
+            on_attempt("No database is open.")
+        choice = ask_recovery(last_message, parent)
         attempt, demo = None, False
         if choice == QUIT:
             return None
         if choice == OPEN_OTHER:
-            path = choose_open_file(None, "Open a dvcoord database", settings=settings)
+            path = choose_open_file(parent, "Open a dvcoord database", settings=settings)
             if path is not None:
                 title = "Opening the database"
+                target = _describe_target(path, False)
                 attempt = _open_attempt(path, user)
         elif choice == CREATE_NEW:
             path = choose_save_file(
-                None, "Create a new database", suggested="dvcoord.sqlite", settings=settings
+                parent, "Create a new database", suggested="dvcoord.sqlite", settings=settings
             )
             if path is not None:
                 title = "Creating the database"
+                target = f"Creating {path.name}…"
                 attempt = _create_attempt(path, user)
 
 
+def _describe_target(db_path: Path | None, demo: bool) -> str:
+    """What the waiting window says while the first database opens."""
+    if demo:
+        return "Building the demo database…"
+    path = Path(db_path) if db_path is not None else paths.default_db_path()
+    return f"Opening {path.name}…"
+
+
 def _open_attempt(path: Path, user: str) -> Callable[..., Database]:
-    return lambda _p, _c: Database.open(path, user=user, backup=False)
+    def attempt(_progress, _cancel) -> Database:
+        from dvcoord.store import Database
+
+        return Database.open(path, user=user, backup=False)
+
+    return attempt
 
 
 def start_background_backup(path: Path) -> threading.Thread:
@@ -357,13 +398,18 @@ def start_background_backup(path: Path) -> threading.Thread:
 
 
 def _create_attempt(path: Path, user: str) -> Callable[..., Database]:
-    return lambda _p, _c: Database.create(path, user=user, display_name=path.stem)
+    def attempt(_progress, _cancel) -> Database:
+        from dvcoord.store import Database
+
+        return Database.create(path, user=user, display_name=path.stem)
+
+    return attempt
 
 
 # --------------------------------------------------------------------------- entry point
 def _quit_after_shown(app: QApplication) -> None:
     """``DVCOORD_QUIT_AFTER_SHOWN=1``: print ``shown`` once the window has been laid out
-    and painted, then quit normally.  For start-up timing (bench/bench_packaging.py) and
+    and painted *with the database open in it* (usable), then quit normally.  For start-up timing (bench/bench_packaging.py) and
     the frozen smoke test; a windowed Windows executable has no stdout, so the line is
     also logged."""
     app.processEvents()
@@ -374,18 +420,27 @@ def _quit_after_shown(app: QApplication) -> None:
 
 
 def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
-    """Open the window (on ``db_path``, a fresh demo database, or the default one)."""
+    """Open the window (on ``db_path``, a fresh demo database, or the default one).
+
+    The window is shown first, waiting, and filled in once the database is open.
+    """
     app = create_application()
     install_error_handlers()
     settings = AppSettings()
-    db = open_startup_database(db_path, demo, settings)
-    if db is None:
-        log.info("no database opened; quitting")
-        return 1
     from dvcoord.gui.main_window import MainWindow
 
-    window = MainWindow(db, settings)
+    window = MainWindow(None, settings)
+    window.show_opening(_describe_target(db_path, demo))
     window.show()
+    db = open_startup_database(
+        db_path, demo, settings, parent=window, on_attempt=window.show_opening
+    )
+    if db is None:
+        log.info("no database opened; quitting")
+        window.close()
+        window.deleteLater()
+        return 1
+    window.attach_database(db)
     if not demo:
         backup_thread = start_background_backup(db.path)
     if os.environ.get("DVCOORD_QUIT_AFTER_SHOWN"):

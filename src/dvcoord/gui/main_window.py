@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QUndoStack
@@ -28,17 +29,13 @@ from dvcoord.gui.context import AppContext
 from dvcoord.gui.icons import app_icon, icon
 from dvcoord.gui.settings import AppSettings
 from dvcoord.gui.views import ViewSpec, call_if_present
-from dvcoord.gui.widgets import (
-    FilterBar,
-    choose_open_file,
-    choose_save_file,
-    confirm,
-    format_datetime,
-    open_folder,
-    show_error,
-)
 from dvcoord.gui.workers import WorkAborted, run_in_worker
-from dvcoord.store import Database, backups
+
+if TYPE_CHECKING:  # the store (SQLAlchemy and ~40 tables) loads after the window shows
+    from dvcoord.store import Database
+
+# The widgets module (tables, dialogs, formatting) is imported where it is first used,
+# not at start-up: the window should appear before anything it does not need yet.
 
 #: The view a first start lands on (later starts reopen the last view used).
 LANDING_VIEW = "dashboard"
@@ -59,10 +56,18 @@ class MainWindow(QMainWindow):
     """The dvcoord window over one open :class:`~dvcoord.store.Database`.
 
     ``window.context`` is the :class:`~dvcoord.gui.context.AppContext` every view gets.
+
+    At start-up the window is built and shown *before* the database is opened
+    (``db=None``): the navigation and menus are there at once but disabled, the centre
+    says which file is being opened, and :meth:`attach_database` then fills it in.
     """
 
     def __init__(
-        self, db: Database, settings: AppSettings | None = None, *, install_actions: bool = True
+        self,
+        db: Database | None,
+        settings: AppSettings | None = None,
+        *,
+        install_actions: bool = True,
     ) -> None:
         super().__init__()
         self.setObjectName("mainWindow")
@@ -82,6 +87,7 @@ class MainWindow(QMainWindow):
         self._groups: dict[str, dict[str, list[tuple[int, int, QAction]]]] = {}
         self._separators: dict[str, list[QAction]] = {}
         self._seq = 0
+        self._held: list[QAction] = []  # actions disabled until a database is open
 
         self._build_body()
         self._build_menus()
@@ -97,10 +103,56 @@ class MainWindow(QMainWindow):
                 15000,
             )
         self._restore_window()
-        self._update_labels()
+        if db is None:
+            self._set_waiting(True)
+        else:
+            self._update_labels()
+            self._show_first_view()
+
+    def _show_first_view(self) -> None:
         start = self.settings.last_view()
         if self._specs:
             self.show_view(start if start in self._specs else self.landing_view_key())
+
+    _USABLE_WHILE_WAITING = frozenset({"file.quit"})
+
+    def _set_waiting(self, waiting: bool, text: str = "") -> None:
+        """While no database is open: everything disabled, the centre says why."""
+        self.nav.setEnabled(not waiting)
+        self.menuBar().setEnabled(not waiting)
+        if waiting:
+            for action in self._actions.values():
+                if action.isEnabled() and action.objectName() not in self._USABLE_WHILE_WAITING:
+                    action.setEnabled(False)
+                    self._held.append(action)
+        else:
+            held, self._held = self._held, []
+            for action in held:
+                action.setEnabled(True)
+        if waiting:
+            self.waiting_label.setText(text or "Opening the database…")
+            self.stack.setCurrentWidget(self.waiting_label)
+            self.setWindowTitle("dvcoord")
+            self.path_label.setText("")
+            self.officer_label.setText("")
+
+    def show_opening(self, text: str) -> None:
+        """Before :meth:`attach_database`: say in the window what is being opened."""
+        self._set_waiting(True, text)
+
+    def attach_database(self, db: Database) -> None:
+        """Start-up: the database the window was shown waiting for is open."""
+        if self.context.db is not None:
+            self.set_database(db)
+            return
+        self.context.set_database(db)
+        self._set_waiting(False)
+        self._update_labels()
+        self._show_first_view()
+        if self._current is not None:
+            self._actions["edit.find"].setEnabled(
+                self._find_target(self.current_view()) is not None
+            )
 
     def landing_view_key(self) -> str:
         """The page a first start opens on: the Dashboard when it is there."""
@@ -128,6 +180,12 @@ class MainWindow(QMainWindow):
         self.nav.currentItemChanged.connect(self._nav_changed)
         self.stack = QStackedWidget(body)
         self.stack.setObjectName("viewStack")
+        self.waiting_label = QLabel(self.stack)
+        self.waiting_label.setObjectName("waitingLabel")
+        self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.waiting_label.setWordWrap(True)
+        self.waiting_label.setAccessibleName("Opening the database")
+        self.stack.addWidget(self.waiting_label)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)
@@ -288,7 +346,7 @@ class MainWindow(QMainWindow):
             self._std(
                 "help.log_folder",
                 "Open &log folder",
-                lambda: open_folder(paths.log_dir()),
+                self._open_log_folder,
                 tip="Show the folder where dvcoord writes its log",
             ),
             group="help",
@@ -420,6 +478,8 @@ class MainWindow(QMainWindow):
             try:
                 widget = spec.factory(self.context)
             except Exception as exc:  # noqa: BLE001 - report and stay where we were
+                from dvcoord.gui.widgets import show_error
+
                 show_error(self, exc, doing=f"opening {spec.title}")
                 self._select_nav(self._current)
                 return None
@@ -459,7 +519,14 @@ class MainWindow(QMainWindow):
         if current is not None:
             self.show_view(current.data(Qt.ItemDataRole.UserRole))
 
+    def _open_log_folder(self) -> None:
+        from dvcoord.gui.widgets import open_folder
+
+        open_folder(paths.log_dir())
+
     def _find_target(self, widget: QWidget | None):
+        from dvcoord.gui.widgets import FilterBar
+
         if widget is None:
             return None
         if callable(getattr(widget, "focus_filter", None)):
@@ -467,6 +534,8 @@ class MainWindow(QMainWindow):
         return widget.findChild(FilterBar)
 
     def find_in_view(self) -> bool:
+        from dvcoord.gui.widgets import FilterBar
+
         target = self._find_target(self.current_view())
         if target is None:
             return False
@@ -497,7 +566,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ database
     @property
     def db(self) -> Database:
-        return self.context.db
+        return self.context.db  # type: ignore[return-value]  (None only while starting)
 
     def set_database(self, db: Database) -> None:
         """Show ``db`` in every view and close the one shown before."""
@@ -511,7 +580,7 @@ class MainWindow(QMainWindow):
                 call_if_present(widget, "refresh")
             else:
                 self._stale.add(key)
-        if old is not db:
+        if old is not None and old is not db:
             old.close()
         self.settings.add_recent_file(db.path)
         self._update_labels()
@@ -540,6 +609,8 @@ class MainWindow(QMainWindow):
         if not self._views_can_leave():
             return False
         user = self.settings.officer_or_login()
+        from dvcoord.store import Database
+
         try:
             db = run_in_worker(
                 self,
@@ -554,10 +625,14 @@ class MainWindow(QMainWindow):
         return True
 
     def choose_and_open(self) -> bool:
+        from dvcoord.gui.widgets import choose_open_file
+
         path = choose_open_file(self, "Open a dvcoord database", settings=self.settings)
         return self.open_database(path) if path is not None else False
 
     def new_database(self) -> bool:
+        from dvcoord.gui.widgets import choose_save_file
+
         path = choose_save_file(
             self, "Create a new database", suggested="dvcoord.sqlite", settings=self.settings
         )
@@ -565,6 +640,8 @@ class MainWindow(QMainWindow):
             return False
         user = self.settings.officer_or_login()
         old = self.db
+        from dvcoord.store import Database
+
         try:
             db = run_in_worker(
                 self,
@@ -586,6 +663,9 @@ class MainWindow(QMainWindow):
         return True
 
     def save_copy(self) -> Path | None:
+        from dvcoord.gui.widgets import choose_save_file, show_error
+        from dvcoord.store import backups
+
         src = self.db.path
         dest = choose_save_file(
             self, "Save a copy as", suggested=f"{src.stem} copy.sqlite", settings=self.settings
@@ -617,6 +697,8 @@ class MainWindow(QMainWindow):
 
     def restore_backup(self, backup: Path, taken_at=None, parent: QWidget | None = None) -> bool:
         """Replace the open database with ``backup`` after asking; True if restored."""
+        from dvcoord.gui.widgets import confirm, format_datetime, show_error
+
         parent = parent or self
         when = f" taken on {format_datetime(taken_at)}" if taken_at is not None else ""
         if not confirm(
@@ -631,6 +713,8 @@ class MainWindow(QMainWindow):
             return False
         if not self._views_can_leave():
             return False
+        from dvcoord.store import Database, backups
+
         db = self.db
         path, user, readonly = db.path, db.user, db.readonly
         db.close()

@@ -45,7 +45,7 @@ class AppSettings:
 
     def officer_or_login(self) -> str:
         """The officer's name, else the operating-system login name."""
-        from dvcoord.store.database import default_user
+        from dvcoord.users import default_user
 
         return self.officer_name() or default_user()
 

@@ -12,7 +12,6 @@ first.  An older file is backed up, then upgraded; a newer one is refused untouc
 from __future__ import annotations
 
 import contextlib
-import getpass
 import json
 import logging
 import os
@@ -31,6 +30,7 @@ from dvcoord.store import fileguard, migrate, verified
 from dvcoord.store.base import utcnow, uuid7
 from dvcoord.store.engine import APPLICATION_ID, make_engine
 from dvcoord.store.schema import core
+from dvcoord.users import default_user
 
 log = logging.getLogger(__name__)
 
@@ -40,13 +40,6 @@ DEFAULT_RAG_KEY = [
     {"letter": "R", "name": "Red", "meaning": "No significant progress"},
 ]
 MARKINGS = ("OFFICIAL", "OFFICIAL-SENSITIVE", "NONE")
-
-
-def default_user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:  # noqa: BLE001 - no user name is not an error worth failing on
-        return ""
 
 
 class Database:
