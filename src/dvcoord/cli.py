@@ -7,6 +7,8 @@
     dvcoord demo PATH            write a demo database
     dvcoord check PATH           integrity, schema revision, row counts (exit 1 on problems)
     dvcoord backup PATH [-o OUT] / backups PATH / restore BACKUP --db PATH
+    dvcoord [--officer NAME] COMMAND ...   who is recorded against changes and on reports
+                                 (else $DVCOORD_OFFICER, the name in Settings, the login)
 
 More sub-commands come from the modules of :mod:`dvcoord.commands`, each of which
 defines ``register(subparsers)``.  Every error is one sentence on stderr and a non-zero
@@ -110,6 +112,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- parser
+#: Sub-commands that record who did the work (the audit trail's ``updated_by``) or print
+#: it (report footers, document properties): they take ``--officer NAME``.
+OFFICER_COMMANDS = frozenset(
+    {
+        "import-plan",
+        "export-plan",
+        "report",
+        "merge",
+        "alarms-import",
+        "indicators-import",
+        "training-import",
+    }
+)
+OFFICER_HELP = (
+    "your name, recorded against the changes and printed on reports (default: "
+    "$DVCOORD_OFFICER, else the name saved in the window's Settings, else your login name)"
+)
+
+
 def _discover_commands() -> list:
     import dvcoord.commands as pkg
 
@@ -134,6 +155,7 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
     parser.add_argument(
         "--demo", action="store_true", help="open the window on a fresh demo database"
     )
+    parser.add_argument("--officer", metavar="NAME", default=None, help=OFFICER_HELP)
     if not commands:
         parser.set_defaults(command=None)
         return parser
@@ -166,7 +188,29 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
     for mod in _discover_commands():
         mod.register(sub)
+    for name, command_parser in sub.choices.items():
+        if name in OFFICER_COMMANDS:
+            # SUPPRESS: without the option here, the one given before the command stands.
+            command_parser.add_argument(
+                "--officer", metavar="NAME", default=argparse.SUPPRESS, help=OFFICER_HELP
+            )
     return parser
+
+
+def _settle_officer(args: argparse.Namespace) -> None:
+    """Replace ``args.officer`` by the name to record: --officer, DVCOORD_OFFICER, the
+    name saved in the window's Settings, else the login name (:mod:`dvcoord.officer`)."""
+    from dvcoord.officer import resolve_officer
+
+    if args.command is None:
+        if args.officer is not None:
+            raise DvcoordError(
+                "--officer names you for the sub-commands; in the window, set your name in "
+                "File > Settings."
+            )
+        return
+    if args.command in OFFICER_COMMANDS:
+        args.officer = resolve_officer(args.officer).name
 
 
 def _run_gui(args: argparse.Namespace) -> int:
@@ -211,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(commands=not _only_gui_options(argv))
     args = parser.parse_args(argv)
     try:
+        _settle_officer(args)
         if args.command is None:
             return _run_gui(args)
         return int(args.func(args) or 0)

@@ -20,13 +20,13 @@ def _out(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _open(path: str):  # noqa: ANN202
+def _open(path: str, user: str | None = None):  # noqa: ANN202
     from dvcoord.store import Database
 
     db_path = Path(path)
     if not db_path.exists():
         raise DvcoordError(f"There is no database at '{db_path}'.")
-    return Database.open(db_path)
+    return Database.open(db_path, user=user)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -50,7 +50,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from dvcoord.importers.alarms import import_inventory_file
 
-    db = _open(args.db)
+    db = _open(args.db, getattr(args, "officer", None))
     try:
         plan, summary = import_inventory_file(
             db, Path(args.file), dry_run=args.dry_run, skip_errors=args.skip_errors

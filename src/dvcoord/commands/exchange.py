@@ -51,7 +51,12 @@ def cmd_merge(args: argparse.Namespace) -> int:
     passphrase = None
     if bundle.is_bundle(incoming):
         passphrase = bundle.obtain_passphrase(args.passphrase_file)
-    db = Database.open(Path(args.db), readonly=args.dry_run, backup=False)
+    db = Database.open(
+        Path(args.db),
+        user=getattr(args, "officer", None),
+        readonly=args.dry_run,
+        backup=False,
+    )
     try:
         preview = plan_merge(db, incoming, passphrase)
         try:

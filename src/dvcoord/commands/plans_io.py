@@ -76,15 +76,20 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
 
     source = Path(args.file).expanduser()
     db_path = Path(args.db).expanduser()
+    officer = getattr(args, "officer", None)
     if args.dry_run:
-        db = Database.open(db_path, readonly=True, backup=False) if db_path.exists() else None
+        db = (
+            Database.open(db_path, user=officer, readonly=True, backup=False)
+            if db_path.exists()
+            else None
+        )
     elif db_path.exists():
-        db = Database.open(db_path)
+        db = Database.open(db_path, user=officer)
     else:
         if db_path.is_dir():
             raise DvcoordError(f"'{db_path}' is a folder, not a database file.")
         parse_plan(source, db=None)  # a file that cannot be read must not leave a new database
-        db = Database.create(db_path)
+        db = Database.create(db_path, user=officer)
         _out(f"Created a new database at {db_path}")
     try:
         parsed = parse_plan(source, db=db)
@@ -127,7 +132,7 @@ def cmd_export_plan(args: argparse.Namespace) -> int:
     from dvcoord.services.plan_reports import resolve_plan
 
     out = Path(args.output).expanduser()
-    db = open_for_report(Path(args.db).expanduser())
+    db = open_for_report(Path(args.db).expanduser(), getattr(args, "officer", None))
     try:
         with db.session() as s:
             plan_id = resolve_plan(s, args.plan).id

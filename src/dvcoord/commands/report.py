@@ -47,9 +47,10 @@ def parse_date_arg(text: str, option: str) -> date:
         raise DvcoordError(f"{option}: {exc}") from None
 
 
-def open_for_report(path: Path):  # noqa: ANN201 - Database, imported lazily
+def open_for_report(path: Path, user: str | None = None):  # noqa: ANN201 - Database, lazily
     """Open a database read-only; one made by an older dvcoord is upgraded first (with a
-    backup), because it cannot be read without that."""
+    backup), because it cannot be read without that.  ``user``: the officer named on the
+    output (None: the login name)."""
     from dvcoord.store import Database, fileguard, migrate
 
     if not path.exists():
@@ -60,8 +61,8 @@ def open_for_report(path: Path):  # noqa: ANN201 - Database, imported lazily
     if facts.revision != migrate.head_revision():
         log.info("report: %s needs an upgrade before it can be read", path.name)
         _out(f"Upgrading {path.name} to this version of dvcoord first (a backup is kept).")
-        return Database.open(path)
-    return Database.open(path, readonly=True, backup=False)
+        return Database.open(path, user=user)
+    return Database.open(path, user=user, readonly=True, backup=False)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -102,7 +103,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     if date_from and date_to and date_from > date_to:
         raise DvcoordError("--from is after --to; swap the dates.")
     out = Path(args.output).expanduser()
-    db = open_for_report(Path(args.db).expanduser())
+    officer = getattr(args, "officer", None)
+    db = open_for_report(Path(args.db).expanduser(), officer)
     try:
         request = registry.ReportRequest(
             out=out,
@@ -113,6 +115,7 @@ def cmd_report(args: argparse.Namespace) -> int:
             date_to=date_to,
             agency=args.agency,
             show_locations=bool(args.show_locations),
+            officer=officer or "",
         )
         written = kind.build(db, request)
     finally:

@@ -24,7 +24,7 @@ def _out(text: str = "") -> None:
     print(text, flush=True)
 
 
-def _open(path: str):  # noqa: ANN202
+def _open(path: str, user: str | None = None):  # noqa: ANN202
     from dvcoord.store import Database
 
     db_path = Path(path)
@@ -32,7 +32,7 @@ def _open(path: str):  # noqa: ANN202
         raise DvcoordError(f"There is no database at '{db_path}'.")
     if db_path.is_dir():
         raise DvcoordError(f"'{db_path}' is a folder, not a database file.")
-    return Database.open(db_path)
+    return Database.open(db_path, user=user)
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -54,7 +54,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from dvcoord.importers.training import import_training_file
 
-    db = _open(args.db)
+    db = _open(args.db, getattr(args, "officer", None))
     try:
         _sheets, plan, summary = import_training_file(
             db, Path(args.file), dry_run=args.dry_run, skip_errors=args.skip_errors
