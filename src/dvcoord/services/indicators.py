@@ -100,12 +100,14 @@ __all__ = [
     "ActionLink",
     "ComputedSpec",
     "GridRow",
+    "IndicatorChoice",
     "IndicatorRow",
     "Period",
     "PeriodEntry",
     "ResolvedTarget",
     "SeriesPoint",
     "action_choices",
+    "action_indicator_rows",
     "computed_choices",
     "create_indicator",
     "dashboard_tiles",
@@ -114,9 +116,11 @@ __all__ = [
     "delete_value",
     "format_number",
     "get_indicator",
+    "indicator_choices",
     "indicator_rows",
     "indicators_for_action",
     "last_complete_period",
+    "link_action",
     "linked_actions",
     "off_target",
     "parse_number",
@@ -131,6 +135,7 @@ __all__ = [
     "set_target",
     "set_value",
     "status_of",
+    "unlink_action",
     "update_indicator",
     "value_grid",
 ]
@@ -1700,8 +1705,10 @@ def indicator_rows(
     *,
     include_inactive: bool = True,
     trend_points: dict[str, int] | None = None,
+    ids: Iterable[str] | None = None,
 ) -> list[IndicatorRow]:
-    """Every live indicator with its latest value, target, status and recent trend.
+    """Every live indicator (or those of ``ids``) with its latest value, target, status
+    and recent trend.
 
     Typed-in indicators: the latest stored value, and the ``trend_points[cadence]``
     periods (default :data:`TREND_POINTS`) ending with it.  Computed ones: the last
@@ -1711,6 +1718,11 @@ def indicator_rows(
     where = [_live(Indicator)]
     if not include_inactive:
         where.append(Indicator.active.is_(True))
+    if ids is not None:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return []
+        where.append(Indicator.id.in_(wanted))
     indicators = list(
         session.execute(
             select(Indicator, Agency.name, Agency.short_name)
@@ -1847,6 +1859,118 @@ def indicators_for_action(session: Session, action_id: str) -> list[Indicator]:
             .order_by(func.lower(Indicator.name))
         )
     )
+
+
+def action_indicator_rows(session: Session, action_id: str, today: date) -> list[IndicatorRow]:
+    """The live indicators linked to one action, each with its latest figure, the target
+    for that period and its status (as in the indicators table, without the trend), by
+    reference then name.  One query when nothing is linked, a handful otherwise."""
+    linked = list(
+        session.scalars(
+            select(IndicatorAction.indicator_id).where(
+                IndicatorAction.action_id == action_id, _live(IndicatorAction)
+            )
+        )
+    )
+    if not linked:
+        return []
+    latest_only = dict.fromkeys(PERIODS, 1)
+    return indicator_rows(session, today, trend_points=latest_only, ids=linked)
+
+
+@dataclass(frozen=True)
+class IndicatorChoice:
+    """An indicator to offer when linking one to an action."""
+
+    id: str
+    code: str
+    name: str
+    period: str
+    active: bool
+    computed: bool
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.code} {self.name}" if self.code else self.name
+
+
+def indicator_choices(session: Session) -> list[IndicatorChoice]:
+    """Every live indicator, active ones first, by reference then name (one query)."""
+    rows = session.execute(
+        select(
+            Indicator.id,
+            Indicator.code,
+            Indicator.name,
+            Indicator.period,
+            Indicator.active,
+            Indicator.computed_key,
+        )
+        .where(_live(Indicator))
+        .order_by(Indicator.active.desc(), func.lower(Indicator.code), func.lower(Indicator.name))
+    )
+    return [
+        IndicatorChoice(i, code, name, period, bool(active), bool(key))
+        for i, code, name, period, active, key in rows
+    ]
+
+
+def _live_action(session: Session, action_id: str | None) -> Action:
+    found = session.get(Action, action_id) if action_id else None
+    if found is None or found.deleted_at is not None:
+        raise ValidationError(
+            "That action is no longer in the database (it may have been deleted).",
+            field="action",
+        )
+    return found
+
+
+def link_action(session: Session, indicator_id: str, action_id: str) -> bool:
+    """Link one indicator to one action (the indicator's other links are kept).
+
+    True if a link was made, False if they were linked already.  A link removed before
+    comes back as the same row, so copies of the file merge it as one.
+    """
+    indicator = get_indicator(session, indicator_id)
+    action = _live_action(session, action_id)
+    row_id = _link_id(indicator.id, action.id)
+    live = session.scalar(
+        select(IndicatorAction).where(
+            IndicatorAction.indicator_id == indicator.id,
+            IndicatorAction.action_id == action.id,
+            _live(IndicatorAction),
+        )
+    )
+    if live is not None:
+        return False
+    link = session.get(IndicatorAction, row_id)
+    if link is None:
+        session.add(IndicatorAction(id=row_id, indicator_id=indicator.id, action_id=action.id))
+    else:
+        link.deleted_at = None
+    _flush(session, "indicator linked to an action")
+    return True
+
+
+def unlink_action(session: Session, indicator_id: str, action_id: str) -> bool:
+    """Remove the link between one indicator and one action (a tombstone, so shared
+    copies learn of it); True if there was one."""
+    indicator = get_indicator(session, indicator_id)
+    links = list(
+        session.scalars(
+            select(IndicatorAction).where(
+                IndicatorAction.indicator_id == indicator.id,
+                IndicatorAction.action_id == action_id,
+                _live(IndicatorAction),
+            )
+        )
+    )
+    if not links:
+        return False
+    when = utcnow()
+    for link in links:
+        link.deleted_at = when
+    _flush(session, "indicator unlinked from an action")
+    return True
 
 
 def set_action_links(session: Session, indicator_id: str, action_ids: Iterable[str]) -> int:
