@@ -61,12 +61,15 @@ def test_waiting_window_is_inert_until_the_database_is_attached(gui_app, db, dia
         window.show_opening("Opening test.sqlite…")
         assert window.context.db is None
         assert not window.nav.isEnabled() and not window.menuBar().isEnabled()
-        assert window.stack.currentWidget() is window.waiting_label
+        assert window.stack.currentWidget() is window.waiting_page
         assert window.current_view_key() is None  # no view is built without a database
         for name in ("file.open", "file.save_copy", "file.backups", "file.settings", "edit.find"):
             assert not window.action(name).isEnabled(), name
         assert window.action("file.quit").isEnabled()
         assert window.path_label.text() == "" and window.officer_label.text() == ""
+        assert not window.waiting_bar.isHidden()  # busy while opening…
+        window.show_opening("No database is open.")
+        assert window.waiting_bar.isHidden()  # …but not while a choice is awaited
 
         window.attach_database(db)
 

@@ -330,7 +330,14 @@ def open_startup_database(
             if on_attempt is not None:
                 on_attempt(target)
             try:
-                db = run_in_worker(parent, title, attempt, cancellable=False, show_errors=False)
+                db = run_in_worker(
+                    parent,
+                    title,
+                    attempt,
+                    cancellable=False,
+                    show_errors=False,
+                    show_dialog=on_attempt is None,  # the waiting window shows it instead
+                )
             except Exception as exc:  # noqa: BLE001 - every failure gets the same choice
                 last_message = describe_open_error(exc)
             else:

@@ -19,7 +19,9 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMenu,
+    QProgressBar,
     QStackedWidget,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -130,8 +132,11 @@ class MainWindow(QMainWindow):
             for action in held:
                 action.setEnabled(True)
         if waiting:
-            self.waiting_label.setText(text or "Opening the database…")
-            self.stack.setCurrentWidget(self.waiting_label)
+            text = text or "Opening the database…"
+            self.waiting_label.setText(text)
+            # Busy only while something is being opened, not while a choice is awaited.
+            self.waiting_bar.setVisible(text.endswith("…"))
+            self.stack.setCurrentWidget(self.waiting_page)
             self.setWindowTitle("dvcoord")
             self.path_label.setText("")
             self.officer_label.setText("")
@@ -180,12 +185,25 @@ class MainWindow(QMainWindow):
         self.nav.currentItemChanged.connect(self._nav_changed)
         self.stack = QStackedWidget(body)
         self.stack.setObjectName("viewStack")
-        self.waiting_label = QLabel(self.stack)
+        self.waiting_page = QWidget(self.stack)
+        self.waiting_page.setObjectName("waitingPage")
+        waiting = QVBoxLayout(self.waiting_page)
+        waiting.addStretch(1)
+        self.waiting_label = QLabel(self.waiting_page)
         self.waiting_label.setObjectName("waitingLabel")
         self.waiting_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.waiting_label.setWordWrap(True)
         self.waiting_label.setAccessibleName("Opening the database")
-        self.stack.addWidget(self.waiting_label)
+        self.waiting_bar = QProgressBar(self.waiting_page)
+        self.waiting_bar.setObjectName("waitingBar")
+        self.waiting_bar.setRange(0, 0)  # busy: how long an open takes is not known
+        self.waiting_bar.setTextVisible(False)
+        self.waiting_bar.setFixedWidth(240)
+        self.waiting_bar.setAccessibleName("Working")
+        waiting.addWidget(self.waiting_label)
+        waiting.addWidget(self.waiting_bar, 0, Qt.AlignmentFlag.AlignHCenter)
+        waiting.addStretch(1)
+        self.stack.addWidget(self.waiting_page)
         layout.addWidget(self.nav)
         layout.addWidget(self.stack, 1)
         self.setCentralWidget(body)

@@ -135,9 +135,14 @@ def run_in_worker(
     cancellable: bool = True,
     label: str | None = None,
     show_errors: bool = True,
+    show_dialog: bool = True,
     **kwargs: Any,
 ) -> T:
-    """Run ``fn(progress, cancel, *args, **kwargs)`` in a thread; see the module notes."""
+    """Run ``fn(progress, cancel, *args, **kwargs)`` in a thread; see the module notes.
+
+    ``show_dialog=False`` when the caller shows the progress itself (the waiting main
+    window at start-up): no dialog appears, but input is still held until it ends.
+    """
     from dvcoord.gui.widgets import show_error
 
     worker = _Worker(fn, args, kwargs)
@@ -145,7 +150,7 @@ def run_in_worker(
     dialog.setWindowTitle(title)
     dialog.setAccessibleName(title)
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    dialog.setMinimumDuration(SHOW_AFTER_MS)
+    dialog.setMinimumDuration(SHOW_AFTER_MS if show_dialog else 2**31 - 1)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
     if not cancellable:
