@@ -18,6 +18,7 @@ from datetime import date, timedelta
 from sqlalchemy import func, select
 
 from dvcoord.services import alarms as svc
+from dvcoord.services.dates import add_months
 from dvcoord.store import Database
 from dvcoord.store.schema.plans import Agency
 
@@ -159,7 +160,7 @@ def populate(db: Database, today: date) -> None:
                             f"{100000 + number * 7919 % 900000}",
                             sim_number=f"07700 900{number:03d}" if alarm_type.has_sim else "",
                             purchase_date=bought,
-                            warranty_end=svc.add_months(bought, 36),
+                            warranty_end=add_months(bought, 36),
                             storage_location=rng.choice(STORES),
                             today=today,
                         ),
@@ -191,10 +192,10 @@ def _play(s, rng, alarm, alarm_type, plan, today, agencies, next_ref) -> None:  
         today - timedelta(days=interval + rng.randint(5, 25)) if plan.final == "due_test" else today
     )
     next_test = start + timedelta(days=rng.randint(1, interval))
-    next_battery = svc.add_months(alarm.purchase_date, battery_months)
+    next_battery = add_months(alarm.purchase_date, battery_months)
     if plan.final == "due_battery":
         next_battery = today + timedelta(days=3650)  # never changed: due by now
-        alarm.purchase_date = svc.add_months(today, -battery_months) - timedelta(days=20)
+        alarm.purchase_date = add_months(today, -battery_months) - timedelta(days=20)
         start = max(alarm.purchase_date, today - timedelta(days=730))
         next_test = start + timedelta(days=rng.randint(1, interval))
 
@@ -226,7 +227,7 @@ def _play(s, rng, alarm, alarm_type, plan, today, agencies, next_ref) -> None:  
                 by_whom="Co-ordinator",
                 today=when,
             )
-            next_battery = svc.add_months(when, battery_months)
+            next_battery = add_months(when, battery_months)
 
     free_at_end = plan.final in ("faulty", "repair", "retired", "due_battery") or (
         plan.final == "normal" and rng.random() < 0.4
@@ -276,7 +277,7 @@ def _play(s, rng, alarm, alarm_type, plan, today, agencies, next_ref) -> None:  
             if plan.final == "overdue" and end > today:
                 break
             upkeep(review - timedelta(days=2))
-            new_review = svc.add_months(review, 3)
+            new_review = add_months(review, 3)
             svc.extend_review(
                 s,
                 alarm_id=alarm.id,

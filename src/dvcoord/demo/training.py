@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from dvcoord.services import agencies as ag
 from dvcoord.services import training as svc
-from dvcoord.services.alarms import add_months
+from dvcoord.services.dates import add_months
 from dvcoord.store import Database
 
 ORDER = 20

@@ -43,7 +43,8 @@ from dvcoord.gui.widgets import (
 )
 from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
 from dvcoord.services import alarms as svc
-from dvcoord.services.dates import format_date
+from dvcoord.services.common import FieldWarning
+from dvcoord.services.dates import add_months, format_date
 from dvcoord.store.schema.plans import Agency
 
 log = logging.getLogger(__name__)
@@ -254,7 +255,7 @@ class IssueDialog(FormDialog):
             self.form.reviewDate.setDate(to_qdate(svc.default_review_date(issued)))
             self._setting_review = False
 
-    def warnings(self) -> list[svc.FieldWarning]:
+    def warnings(self) -> list[FieldWarning]:
         return svc.case_reference_warnings(self.form.caseRefEdit.text())
 
     def _check_reference(self, _text: str = "") -> None:
@@ -370,7 +371,7 @@ class ReviewDialog(FormDialog):
         with ctx.db.session() as s:
             loan = svc.open_loan(s, alarm_id)
             current = loan.review_date if loan is not None else date.today()
-        _date(f.reviewDate, svc.add_months(max(current, date.today()), 3))
+        _date(f.reviewDate, add_months(max(current, date.today()), 3))
         f.byEdit.setText(ctx.db.user)
         f.reviewDate.setFocus()
 

@@ -14,7 +14,8 @@ Status life cycle (``TRANSITIONS``)::
 An issued alarm cannot be issued again; a retired alarm cannot come back.  Loans record
 the requesting agency and a *case reference* only; a reference that looks like a name, an
 address, a phone number or an e-mail address is allowed but comes back as a
-:class:`FieldWarning` (data minimisation) so the screen can ask the officer to check it.
+:class:`~dvcoord.services.common.FieldWarning` (data minimisation) so the screen can ask
+the officer to check it.
 
 Queries return plain dataclasses and use one or two SQL statements each, whatever the
 size of the stock.
@@ -22,7 +23,6 @@ size of the stock.
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,7 +32,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dvcoord.errors import ValidationError
-from dvcoord.services.dates import format_date
+from dvcoord.services.common import FieldWarning
+from dvcoord.services.dates import add_months, format_date
 from dvcoord.store.base import utcnow
 from dvcoord.store.schema.alarms import (
     ALARM_STATUSES,
@@ -61,7 +62,6 @@ __all__ = [
     "DeviceHistory",
     "DueBattery",
     "DueTest",
-    "FieldWarning",
     "HistoryEvent",
     "InventoryRow",
     "IssueResult",
@@ -70,7 +70,6 @@ __all__ = [
     "WarrantyRow",
     "activity_by_agency",
     "add_log_entry",
-    "add_months",
     "STATUS_ACTIONS",
     "alarm_types",
     "apply_status_action",
@@ -136,14 +135,6 @@ _MAX_CASE_REF = 60
 
 
 # --------------------------------------------------------------------------- results
-@dataclass(frozen=True)
-class FieldWarning:
-    """Something the officer should check; saving was not refused."""
-
-    field: str
-    message: str
-
-
 @dataclass(frozen=True)
 class IssueResult:
     loan: Loan
@@ -270,14 +261,6 @@ class ActivityRow:
 
 
 # --------------------------------------------------------------------------- dates
-def add_months(d: date, months: int) -> date:
-    """``d`` plus whole months, clamped to the month's last day (31/01 + 1 -> 28/02)."""
-    index = d.year * 12 + d.month - 1 + months
-    year, month = divmod(index, 12)
-    month += 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
-
-
 def default_review_date(issued: date) -> date:
     """A loan is reviewed three months after issue unless the officer says otherwise."""
     return add_months(issued, DEFAULT_REVIEW_MONTHS)

@@ -7,6 +7,12 @@ the words in a plan's "Target date" cell ("March 2008", "Sept 08", "On-going",
 date range they mean. It never raises; what it cannot read comes back flagged
 (``DateKind.UNREADABLE``) with a note saying why.
 
+UK local time: dates that users give and see are UK dates, but the store keeps every
+timestamp in UTC.  :func:`uk_day_start` turns a UK date into the UTC instant its day
+starts (00:00 GMT or BST); :func:`uk_local` and :func:`uk_date` turn a stored UTC
+timestamp into UK local time and its UK date.  Always "Europe/London", whatever zone
+the computer is set to (on Windows the zone rules come from the ``tzdata`` package).
+
 Conventions: the financial year starts on 1 April and is named by its start year
 (2013 is "2013/14"); Q1 = Apr-Jun ... Q4 = Jan-Mar; two-digit years 00-69 are 2000s and
 70-99 are 1900s; fuzzy texts accept years 1900-2099 only, so that typos such as
@@ -20,16 +26,19 @@ import enum
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from typing import NamedTuple
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "DATED_KINDS",
     "MAX_YEAR",
     "MIN_YEAR",
+    "UK_ZONE",
     "DateKind",
     "StoredTargetDate",
     "TargetDate",
+    "add_months",
     "financial_year_of",
     "find_dated_items",
     "format_date",
@@ -45,6 +54,9 @@ __all__ = [
     "quarter_of",
     "quarter_range",
     "quarters_between",
+    "uk_date",
+    "uk_day_start",
+    "uk_local",
 ]
 
 MIN_YEAR = 1900
@@ -101,6 +113,17 @@ _UNDATED_ORDER = {
     DateKind.UNREADABLE: 4,
     DateKind.EMPTY: 5,
 }
+
+
+# --------------------------------------------------------------------------- whole months
+
+
+def add_months(d: date, months: int) -> date:
+    """``d`` plus whole months, clamped to the month's last day (31/01 + 1 -> 28/02)."""
+    index = d.year * 12 + d.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
 # --------------------------------------------------------------------------- financial years
@@ -168,6 +191,33 @@ def quarters_between(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, 
     first = a[0] * 4 + a[1] - 1
     last = b[0] * 4 + b[1] - 1
     return [(i // 4, i % 4 + 1) for i in range(first, last + 1)]
+
+
+# --------------------------------------------------------------------------- UK local time
+
+#: The zone of every date a user gives or sees.
+UK_ZONE = ZoneInfo("Europe/London")
+
+
+def uk_day_start(day: date) -> datetime:
+    """The instant (timezone-aware, UTC) at which the UK day ``day`` starts.
+
+    00:00 BST on 01/07/2026 is 23:00 UTC on 30/06/2026; 00:00 GMT is 00:00 UTC.  UK
+    clocks change at 01:00 UTC, so local midnight always exists and is never ambiguous.
+    """
+    return datetime.combine(day, time.min, tzinfo=UK_ZONE).astimezone(UTC)
+
+
+def uk_local(moment: datetime) -> datetime:
+    """A stored timestamp as UK local time (a naive value counts as UTC, as stored)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UK_ZONE)
+
+
+def uk_date(moment: datetime) -> date:
+    """The UK date of a stored timestamp: 23:30 UTC on 30/06 in summer is 01/07."""
+    return uk_local(moment).date()
 
 
 # --------------------------------------------------------------------------- UK day formats

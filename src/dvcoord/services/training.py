@@ -45,8 +45,14 @@ from sqlalchemy.orm import Session
 
 from dvcoord.errors import ValidationError
 from dvcoord.services._plancommon import check_date, set_fields
-from dvcoord.services.alarms import FieldWarning, add_months
-from dvcoord.services.dates import format_date, quarter_label, quarter_of, quarter_range
+from dvcoord.services.common import FieldWarning
+from dvcoord.services.dates import (
+    add_months,
+    format_date,
+    quarter_label,
+    quarter_of,
+    quarter_range,
+)
 from dvcoord.store.base import utcnow
 from dvcoord.store.schema.core import Meta
 from dvcoord.store.schema.plans import SECTORS, Agency
@@ -87,7 +93,6 @@ __all__ = [
     "ComplianceRow",
     "CourseRow",
     "ExpiringRow",
-    "FieldWarning",
     "HistoryRecord",
     "Matrix",
     "MatrixColumn",
