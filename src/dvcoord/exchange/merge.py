@@ -512,6 +512,7 @@ def plan_merge(
     checked = gate.check_incoming(Path(incoming_path), passphrase, progress=gate_progress)
     name = f"'{Path(incoming_path).name}'"
     try:
+        _keep_withheld_addresses(db, checked)
         return _plan(db, checked, progress)
     except gate.ProgressStopped as stop:
         checked.close()
@@ -532,6 +533,16 @@ def plan_merge(
             f"The file {name} could not be compared with this database (an "
             "unexpected problem, recorded in the log); nothing was changed."
         ) from None
+
+
+def _keep_withheld_addresses(db, checked: gate.CheckedFile) -> None:
+    """A blank Sanctuary Scheme address in the received file that the sender left out
+    (not cleared) takes this database's address, in the checked copy only, before the
+    merge is worked out: a merge never erases an address because the sender withheld
+    it.  The rule is in :mod:`dvcoord.exchange.withheld`."""
+    from dvcoord.exchange import withheld
+
+    withheld.keep_local_addresses(Path(db.path), checked.path)
 
 
 def _conflicts(

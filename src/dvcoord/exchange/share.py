@@ -7,6 +7,10 @@ then tidied before it leaves:
 
 * the **audit trail is emptied**: it holds every earlier version of every row, including
   words someone deliberately deleted, and it is local (a merge never reads it);
+* the **full addresses of Sanctuary Scheme cases are left out** unless the sender asks
+  for them (``include_addresses=True``): the column is blanked and the copy is marked so
+  that the receiver's merge keeps its own addresses (:mod:`dvcoord.exchange.withheld`).
+  Postcode districts stay: they are the data-minimised location the scheme keeps;
 * the copy is compacted again so the emptied pages do not travel either.
 
 The merge log stays: it holds no case data, and it tells the receiver what this database
@@ -26,10 +30,11 @@ import os
 import shutil
 import sqlite3
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from dvcoord.errors import DvcoordError
-from dvcoord.exchange import bundle
+from dvcoord.exchange import bundle, withheld
 from dvcoord.store import fileguard, migrate
 from dvcoord.store.engine import raw_connect
 
@@ -47,7 +52,20 @@ def _vacuum_into(src: Path, dest: Path) -> None:
         conn.close()
 
 
-def _strip(copy: Path) -> None:
+@dataclass(frozen=True)
+class SharedCopy:
+    """What :func:`make_shared_copy` wrote."""
+
+    path: Path
+    encrypted: bool
+    #: Full addresses left out of the copy (0 when they were included).
+    addresses_withheld: int
+    #: Full addresses the copy carries (0 unless they were included).
+    addresses_included: int
+
+
+def _strip(copy: Path, *, include_addresses: bool) -> tuple[int, int]:
+    """Tidy the copy in one transaction; returns (addresses withheld, included)."""
     conn = raw_connect(copy)
     try:
         tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
@@ -58,10 +76,15 @@ def _strip(copy: Path) -> None:
         for table in STRIPPED_TABLES:
             if table in tables:
                 conn.execute(f'DELETE FROM "{table}"')
+        if include_addresses:
+            counts = (0, withheld.count_addresses(conn))
+        else:
+            counts = (withheld.withhold_addresses(conn), 0)
         conn.execute("COMMIT")
         conn.execute("VACUUM")
     finally:
         conn.close()
+    return counts
 
 
 def share_copy(
@@ -71,8 +94,31 @@ def share_copy(
     encrypt: bool = False,
     passphrase: str | None = None,
     scrypt_params: dict[str, int] | None = None,
+    include_addresses: bool = False,
 ) -> Path:
-    """Write a copy of ``db_path`` to send to someone; returns ``out``.
+    """Write a copy of ``db_path`` to send to someone; returns ``out``.  See
+    :func:`make_shared_copy`."""
+    return make_shared_copy(
+        db_path,
+        out,
+        encrypt=encrypt,
+        passphrase=passphrase,
+        scrypt_params=scrypt_params,
+        include_addresses=include_addresses,
+    ).path
+
+
+def make_shared_copy(
+    db_path: Path,
+    out: Path,
+    *,
+    encrypt: bool = False,
+    passphrase: str | None = None,
+    scrypt_params: dict[str, int] | None = None,
+    include_addresses: bool = False,
+) -> SharedCopy:
+    """Write a copy of ``db_path`` to send to someone, with the Sanctuary Scheme cases'
+    full addresses left out unless ``include_addresses``; says how many were left out.
 
     Raises :class:`DvcoordError` with a clear sentence for every problem; ``out`` is
     either written completely or not at all.
@@ -100,7 +146,7 @@ def share_copy(
     try:
         try:
             _vacuum_into(db_path, plain)
-            _strip(plain)
+            held, included = _strip(plain, include_addresses=include_addresses)
         except sqlite3.Error as exc:
             raise DvcoordError(f"Could not make a copy of '{db_path}': {exc}.") from None
         if encrypt:
@@ -114,5 +160,13 @@ def share_copy(
         raise DvcoordError(f"Could not write '{out}': {exc.strerror or exc}.") from None
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    log.info("shared copy written: %s (%s)", out.name, "encrypted" if encrypt else "plain")
-    return out
+    log.info(
+        "shared copy written: %s (%s; %d address(es) left out, %d included)",
+        out.name,
+        "encrypted" if encrypt else "plain",
+        held,
+        included,
+    )
+    return SharedCopy(
+        path=out, encrypted=encrypt, addresses_withheld=held, addresses_included=included
+    )

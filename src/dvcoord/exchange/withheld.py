@@ -1,0 +1,144 @@
+"""Full addresses of Sanctuary Scheme cases in shared copies: left out unless the sender
+chooses to include them, and never erased by a merge because a sender left them out.
+
+**Sending.**  A copy made by :mod:`dvcoord.exchange.share` has the ``address`` column of
+every ``sanctuary_case`` row blanked (in the same transaction that empties the audit
+trail, before the copy is compacted, so the text does not travel in free pages either),
+and carries the meta key :data:`META_WITHHELD` = ``"yes"``.  Only the address is blanked:
+the postcode district (``TN13``) is the data-minimised location the scheme keeps on
+purpose: an outward code covers thousands of homes and does not point to one, and a
+partner needs it for the work.  The row's bookkeeping (``updated_at``, ``origin``) is
+left as it was: blanking is not an edit.
+
+**Receiving.**  A blank address in a received row means one of two things: the sender
+cleared it (a real change), or the sender never sent it.  Before a merge is worked out,
+:func:`keep_local_addresses` puts this database's address back into the received rows,
+in the gate's private checked copy (never in the received file), wherever the received
+address is blank and this database's is not, and
+
+* the copy says addresses were withheld (:data:`META_WITHHELD`), or
+* the two rows are the *same version* (same ``updated_at`` and ``origin``): one edit
+  cannot have two different addresses, so the blank one can only be an address that
+  was left out somewhere along the way (for example a copy that this database sent
+  without addresses, merged by the other side and sent back with addresses included).
+
+The merge then compares, counts and applies rows as usual: a row that differs only by
+the withheld address counts as unchanged, and a row the sender did change is taken with
+this database's address kept.  A deliberate clear still travels in a copy made with
+addresses included, when it is a newer version of the row.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from pathlib import Path
+
+from dvcoord.store.engine import raw_connect
+
+log = logging.getLogger(__name__)
+
+#: Meta key written into a shared copy whose addresses were left out.
+META_WITHHELD = "share.addresses_withheld"
+TABLE = "sanctuary_case"
+COLUMN = "address"
+_BATCH = 500
+
+
+def _has_table(conn: sqlite3.Connection, name: str) -> bool:
+    row = conn.execute(
+        "SELECT 1 FROM sqlite_schema WHERE type='table' AND name=?", (name,)
+    ).fetchone()
+    return row is not None
+
+
+def count_addresses(conn: sqlite3.Connection) -> int:
+    """Sanctuary cases (live or marked deleted) with a full address recorded."""
+    if not _has_table(conn, TABLE):
+        return 0
+    return int(
+        conn.execute(f'SELECT count(*) FROM "{TABLE}" WHERE trim("{COLUMN}") != \'\'').fetchone()[0]
+    )
+
+
+def addresses_in(db_path: Path) -> int:
+    """How many full addresses a database file holds (what a shared copy would leave out)."""
+    conn = raw_connect(Path(db_path), readonly=True)
+    try:
+        return count_addresses(conn)
+    finally:
+        conn.close()
+
+
+def withhold_addresses(conn: sqlite3.Connection) -> int:
+    """Blank every address in a copy and mark the copy; returns how many were blanked.
+
+    Call inside the transaction that tidies the copy (the caller commits and compacts).
+    """
+    blanked = 0
+    if _has_table(conn, TABLE):
+        blanked = conn.execute(
+            f'UPDATE "{TABLE}" SET "{COLUMN}" = \'\' WHERE "{COLUMN}" != \'\''
+        ).rowcount
+    conn.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, 'yes')",
+        (META_WITHHELD,),
+    )
+    return max(blanked, 0)
+
+
+def was_withheld(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_WITHHELD,)).fetchone()
+    return row is not None and str(row[0]).strip().lower() in ("1", "yes", "true")
+
+
+def keep_local_addresses(local_path: Path, checked_path: Path) -> int:
+    """Put this database's addresses back where a received row's address is blank only
+    because it was left out (see the module notes).  Works on the gate's private checked
+    copy; returns how many addresses were kept."""
+    loc = raw_connect(Path(local_path), readonly=True)
+    try:
+        if not _has_table(loc, TABLE):
+            return 0
+        mine = {
+            r[0]: (r[1], r[2], r[3])
+            for r in loc.execute(
+                f'SELECT id, "{COLUMN}", updated_at, origin FROM "{TABLE}" '
+                f"WHERE trim(\"{COLUMN}\") != ''"
+            )
+        }
+    finally:
+        loc.close()
+    if not mine:
+        return 0
+    inc = raw_connect(Path(checked_path))
+    kept = 0
+    try:
+        if not _has_table(inc, TABLE):
+            return 0
+        withheld = was_withheld(inc)
+        ids = list(mine)
+        fills: list[tuple[str, str]] = []
+        for start in range(0, len(ids), _BATCH):
+            batch = ids[start : start + _BATCH]
+            marks = ", ".join("?" * len(batch))
+            for row_id, updated_at, origin in inc.execute(
+                f'SELECT id, updated_at, origin FROM "{TABLE}" '
+                f"WHERE id IN ({marks}) AND trim(\"{COLUMN}\") = ''",
+                tuple(batch),
+            ):
+                address, my_updated, my_origin = mine[row_id]
+                if withheld or (updated_at == my_updated and origin == my_origin):
+                    fills.append((address, row_id))
+        if fills:
+            inc.execute("BEGIN IMMEDIATE")
+            inc.executemany(f'UPDATE "{TABLE}" SET "{COLUMN}" = ? WHERE id = ?', fills)
+            inc.execute("COMMIT")
+            kept = len(fills)
+    finally:
+        inc.close()
+    if kept:
+        log.info(
+            "merge: %d address(es) left out of the received file kept from this database", kept
+        )
+    return kept

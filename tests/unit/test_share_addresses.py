@@ -1,0 +1,219 @@
+"""Sanctuary Scheme addresses in shared copies: left out unless asked for, counted, and
+never erased by merging a copy whose addresses were left out."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from dvcoord.exchange import withheld
+from dvcoord.exchange.gate import check_incoming
+from dvcoord.exchange.merge import apply_merge, plan_merge
+from dvcoord.exchange.share import make_shared_copy, share_copy
+from dvcoord.services import sanctuary as S
+from dvcoord.store import Database
+from dvcoord.store.schema.plans import Agency
+from dvcoord.store.schema.sanctuary import SanctuaryCase
+
+TODAY = date(2026, 11, 23)
+D = TODAY - timedelta(days=30)
+ADDRESSES = {
+    f"SDC-SS-2026-{n:03d}": f"{n} Acacia Avenue, Sevenoaks" for n in range(1, 9)
+}  # eight cases: enough that a coin-toss tie-break would lose some of them
+
+
+def make_county(path: Path) -> Path:
+    db = Database.create(path, user="Officer A", display_name="County")
+    try:
+        with db.transaction() as s:
+            S.set_address_enabled(s, True)
+            agency = Agency(name="Kent Police")
+            s.add(agency)
+            s.flush()
+            for ref, address in ADDRESSES.items():
+                S.create_case(
+                    s,
+                    reference=ref,
+                    agency_id=agency.id,
+                    referral_date=D,
+                    postcode_district="TN13",
+                    address=address,
+                    today=TODAY,
+                )
+    finally:
+        db.close()
+    return path
+
+
+def addresses(path: Path) -> dict[str, str]:
+    conn = sqlite3.connect(path)
+    try:
+        return dict(conn.execute("SELECT reference, address FROM sanctuary_case"))
+    finally:
+        conn.close()
+
+
+def meta(path: Path, key: str) -> str | None:
+    conn = sqlite3.connect(path)
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+    finally:
+        conn.close()
+
+
+def merge(into: Path, copy: Path, user: str = "Officer B"):
+    db = Database.open(into, user=user, backup=False)
+    try:
+        preview = plan_merge(db, copy)
+        counts = preview.counts["sanctuary_case"]
+        return counts, apply_merge(db, preview)
+    finally:
+        db.close()
+
+
+def edit(path: Path, ref: str, user: str, **changes) -> None:
+    db = Database.open(path, user=user, backup=False)
+    try:
+        with db.transaction() as s:
+            case = s.scalars(select(SanctuaryCase).where(SanctuaryCase.reference == ref)).one()
+            S.update_case(s, case.id, today=TODAY, **changes)
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def county(tmp_path):
+    return make_county(tmp_path / "county.sqlite")
+
+
+@pytest.fixture
+def district(tmp_path, county):
+    """A district that holds the county's cases with their addresses (it was sent them
+    deliberately), both databases in step."""
+    path = tmp_path / "district.sqlite"
+    db = Database.create(path, user="Officer B", display_name="District")
+    with db.transaction() as s:
+        S.set_address_enabled(s, True)
+    db.close()
+    merge(path, share_copy(county, tmp_path / "first.sqlite", include_addresses=True))
+    assert addresses(path) == ADDRESSES
+    return path
+
+
+def test_addresses_are_left_out_by_default_and_counted(county, tmp_path):
+    result = make_shared_copy(county, tmp_path / "copy.sqlite")
+    assert result.addresses_withheld == len(ADDRESSES)
+    assert result.addresses_included == 0
+    assert set(addresses(result.path).values()) == {""}
+    assert meta(result.path, withheld.META_WITHHELD) == "yes"
+    data = result.path.read_bytes()
+    assert b"Acacia Avenue" not in data  # not in free pages either
+    conn = sqlite3.connect(result.path)
+    assert conn.execute("SELECT DISTINCT postcode_district FROM sanctuary_case").fetchall() == [
+        ("TN13",)
+    ]
+    conn.close()
+    assert addresses(county) == ADDRESSES  # the database itself is untouched
+    with check_incoming(result.path) as checked:  # still a sound dvcoord file
+        assert checked.row_counts["sanctuary_case"] == len(ADDRESSES)
+
+
+def test_addresses_travel_only_when_asked_for(county, tmp_path):
+    result = make_shared_copy(county, tmp_path / "copy.sqlite", include_addresses=True)
+    assert (result.addresses_withheld, result.addresses_included) == (0, len(ADDRESSES))
+    assert addresses(result.path) == ADDRESSES
+    assert meta(result.path, withheld.META_WITHHELD) is None
+
+
+def test_encrypted_copy_leaves_addresses_out_too(county, tmp_path):
+    from dvcoord.exchange import bundle
+
+    result = make_shared_copy(
+        county,
+        tmp_path / "copy.dvcx",
+        encrypt=True,
+        passphrase="seven blue herons",
+        scrypt_params={"n": 2**10, "r": 8, "p": 1},
+    )
+    assert result.addresses_withheld == len(ADDRESSES)
+    plain = tmp_path / "plain.sqlite"
+    bundle.decrypt_file(result.path, plain, "seven blue herons")
+    assert set(addresses(plain).values()) == {""}
+
+
+def test_a_database_without_addresses_withholds_none(tmp_path):
+    path = tmp_path / "plain.sqlite"
+    Database.create(path, user="Officer A").close()
+    result = make_shared_copy(path, tmp_path / "copy.sqlite")
+    assert result.addresses_withheld == 0
+    assert withheld.addresses_in(path) == 0
+
+
+def test_merging_a_withheld_copy_keeps_the_receivers_addresses(county, district, tmp_path):
+    edit(county, "SDC-SS-2026-001", "Officer A", notes="Survey booked")
+    copy = share_copy(county, tmp_path / "update.sqlite")
+    counts, report = merge(district, copy)
+    # only the edited case changes; the others differ only by the withheld address
+    assert (counts.changed, counts.conflicts, counts.unchanged) == (1, 0, len(ADDRESSES) - 1)
+    assert addresses(district) == ADDRESSES
+    db = Database.open(district, user="Reader", backup=False)
+    with db.session() as s:
+        case = s.scalars(
+            select(SanctuaryCase).where(SanctuaryCase.reference == "SDC-SS-2026-001")
+        ).one()
+        assert case.notes == "Survey booked"
+    db.close()
+
+
+def test_a_case_edited_on_both_sides_keeps_the_address(county, district, tmp_path):
+    edit(district, "SDC-SS-2026-002", "Officer B", address="Flat 2, 9 New Road")
+    edit(county, "SDC-SS-2026-002", "Officer A", notes="Later change at the county")
+    counts, _report = merge(district, share_copy(county, tmp_path / "update.sqlite"))
+    assert counts.conflicts == 1
+    assert addresses(district)["SDC-SS-2026-002"] == "Flat 2, 9 New Road"
+
+
+def test_a_withheld_copy_sent_back_with_addresses_does_not_erase_them(county, tmp_path):
+    """The county sends without addresses; the district (which never had them) merges
+    and later sends its copy back with addresses included: the county keeps every one."""
+    district = tmp_path / "district2.sqlite"
+    Database.create(district, user="Officer B", display_name="District").close()
+    merge(district, share_copy(county, tmp_path / "out.sqlite"))
+    assert set(addresses(district).values()) == {""}
+    back = share_copy(district, tmp_path / "back.sqlite", include_addresses=True)
+    counts, _report = merge(county, back, user="Officer A")
+    assert counts.changed == counts.conflicts == 0
+    assert addresses(county) == ADDRESSES
+
+
+def test_a_deliberate_clear_travels_in_a_copy_with_addresses(county, district, tmp_path):
+    edit(county, "SDC-SS-2026-003", "Officer A", address="")
+    merge(district, share_copy(county, tmp_path / "sent.sqlite", include_addresses=True))
+    expected = dict(ADDRESSES, **{"SDC-SS-2026-003": ""})
+    assert addresses(district) == expected
+
+
+def test_a_clear_first_received_without_addresses_stays_local(county, district, tmp_path):
+    """The copy that carried the clear withheld addresses, so the district kept its
+    address; the same version sent again later (with addresses) is not a new change."""
+    edit(county, "SDC-SS-2026-003", "Officer A", address="")
+    merge(district, share_copy(county, tmp_path / "held.sqlite"))
+    assert addresses(district) == ADDRESSES
+    counts, _report = merge(
+        district, share_copy(county, tmp_path / "sent.sqlite", include_addresses=True)
+    )
+    assert counts.changed == counts.conflicts == 0
+    assert addresses(district) == ADDRESSES
+
+
+def test_a_receiver_gets_no_address_from_a_withheld_copy(county, tmp_path):
+    fresh = tmp_path / "fresh.sqlite"
+    Database.create(fresh, user="Officer C").close()
+    counts, _report = merge(fresh, share_copy(county, tmp_path / "c.sqlite"))
+    assert counts.new == len(ADDRESSES)
+    assert set(addresses(fresh).values()) == {""}
