@@ -40,8 +40,19 @@ def describe(parsed, policy: str = "suggested") -> list[str]:  # noqa: ANN001
         f"Read {parsed.source.name} ({kind}): {_plural(len(parsed.themes), 'theme')}, "
         f"{_plural(parsed.aim_count, 'aim')}, {_plural(parsed.action_count, 'action')}, "
         f"{_plural(parsed.milestone_count, 'milestone')}.",
-        f"Plan title found: {parsed.title}",
+        f"Plan title found: {parsed.title}"
+        + (" (from the workbook's properties)" if parsed.title_source == "properties" else ""),
     ]
+    if parsed.partnership:
+        lines.append(f"Partnership found: {parsed.partnership}")
+    from dvcoord.importers.plan_export import period_text
+
+    for label, first, last in (
+        ("Plan period", parsed.plan_from_fy, parsed.plan_to_fy),
+        ("Strategy period", parsed.strategy_from_fy, parsed.strategy_to_fy),
+    ):
+        if first is not None or last is not None:
+            lines.append(f"{label} found: {period_text(first, last)}")
     if parsed.changes:
         lines.append(f"Change history: {_plural(len(parsed.changes), 'row')}")
     lines.append("Columns read as:")

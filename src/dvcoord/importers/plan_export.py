@@ -10,11 +10,20 @@ limited to 31 characters), so that the file imports back (:mod:`.plan_import`) t
 plan: references, texts, lead text, target text, outcomes, status, latest progress with
 its date, RAG and milestones. Columns that no action uses (baseline, outputs, ...) are
 left out. Cells are written so that Excel never runs them as formulas.
+
+The plan's title, partnership and periods travel in the workbook's document properties
+(Excel: File > Info > Properties), so that the sheets stay clean tables with the header
+in row 1: the core Title, Subject (partnership and periods in words) and Author (the
+officer who exported it), and custom properties (:data:`PROP_TITLE`, ...) that
+:mod:`.plan_import` reads back to title a new plan.  A ``.csv`` is one plain table and
+carries none of them (a title row would break it as a table); importing one takes the
+title from ``--plan-title`` or the file name.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +37,21 @@ from dvcoord.importers.tabular import SheetSpec, sheet_title, write_csv, write_x
 
 log = logging.getLogger(__name__)
 
-__all__ = ["EXPORT_COLUMNS", "ExportSummary", "export_plan", "plan_rows"]
+__all__ = [
+    "EXPORT_COLUMNS",
+    "ExportSummary",
+    "export_plan",
+    "parse_period",
+    "period_text",
+    "plan_properties",
+    "plan_rows",
+]
+
+#: Custom document properties of an exported workbook (read back by the import).
+PROP_TITLE = "dvcoord plan title"
+PROP_PARTNERSHIP = "dvcoord partnership"
+PROP_PLAN_PERIOD = "dvcoord plan period"
+PROP_STRATEGY_PERIOD = "dvcoord strategy period"
 
 #: (key, header, width in characters, optional: left out when every action leaves it empty)
 EXPORT_COLUMNS: tuple[tuple[str, str, float, bool], ...] = (
@@ -61,6 +84,81 @@ class ExportSummary:
     actions: int = 0
     sheets: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+
+
+def period_text(from_fy: int | None, to_fy: int | None) -> str:
+    """Financial years in words: "2026/27", "2025/26 to 2027/28", "from 2025/26",
+    "to 2027/28", or "" (read back by :func:`parse_period`)."""
+    from dvcoord.services.dates import fy_label
+
+    if from_fy is None and to_fy is None:
+        return ""
+    if from_fy is None:
+        return f"to {fy_label(to_fy)}"  # type: ignore[arg-type]
+    if to_fy is None:
+        return f"from {fy_label(from_fy)}"
+    if to_fy == from_fy:
+        return fy_label(from_fy)
+    return f"{fy_label(from_fy)} to {fy_label(to_fy)}"
+
+
+_FY = r"(\d{4})/(\d{2})"
+_PERIOD_RE = re.compile(rf"(?:(from|to)\s+)?{_FY}(?:\s+to\s+{_FY})?", re.IGNORECASE)
+
+
+def parse_period(text: str) -> tuple[int | None, int | None] | None:
+    """The ``(first, last)`` financial years of :func:`period_text`'s words; None when
+    the text is not such a period (or names years that do not follow one another)."""
+    m = _PERIOD_RE.fullmatch((text or "").strip())
+    if m is None:
+        return None
+    years = []
+    for a, b in ((m[2], m[3]), (m[4], m[5])):
+        if a is None:
+            years.append(None)
+            continue
+        if (int(a) + 1) % 100 != int(b) or not 1900 <= int(a) <= 2098:
+            return None
+        years.append(int(a))
+    first, last = years
+    word = (m[1] or "").lower()
+    if word and last is not None:
+        return None
+    if word == "from":
+        return first, None
+    if word == "to":
+        return None, first
+    if last is None:
+        return first, first
+    if last < first:
+        return None
+    return first, last
+
+
+def plan_properties(plan: Any, officer: str = "", today: date | None = None) -> dict[str, str]:
+    """The document properties of a plan's workbook (see the module's note)."""
+    from dvcoord.services.dates import format_date
+
+    plan_period = period_text(plan.plan_from_fy, plan.plan_to_fy)
+    strategy_period = period_text(plan.strategy_from_fy, plan.strategy_to_fy)
+    about = [plan.partnership or ""]
+    if plan_period:
+        about.append(f"action plan {plan_period}")
+    if strategy_period:
+        about.append(f"strategy {strategy_period}")
+    return {
+        "title": plan.title,
+        "subject": " \u2013 ".join(p for p in about if p),
+        "creator": officer,
+        "description": (
+            f"Exported from dvcoord on {format_date(today or date.today())}. It imports back "
+            "with File > Import plan, or dvcoord import-plan."
+        ),
+        PROP_TITLE: plan.title,
+        PROP_PARTNERSHIP: plan.partnership or "",
+        PROP_PLAN_PERIOD: plan_period,
+        PROP_STRATEGY_PERIOD: strategy_period,
+    }
 
 
 def _aim_label(reference: str, text: str) -> str:
@@ -219,6 +317,7 @@ def export_plan(
             if e.colour
         }
         title = plan.title
+        properties = plan_properties(plan, getattr(db, "user", "") or "")
     every_row = [row for _, rows in themes for row in rows]
     columns = [
         c
@@ -268,7 +367,7 @@ def export_plan(
                     fills=fills,
                 )
             )
-        summary.notices = write_xlsx(path, sheets)
+        summary.notices = write_xlsx(path, sheets, properties=properties)
         used: set[str] = set()
         summary.sheets = [sheet_title(spec.title, used) for spec in sheets]
     log.info("exported plan (%d action(s)) to %s", len(every_row), path.name)

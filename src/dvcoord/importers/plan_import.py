@@ -14,7 +14,10 @@ How real plans are read (see ``tests/data/plans/`` for three real ones):
   ("2. Support in the Community"); the paragraphs before the first table may hold the
   plan's title. A table with no header row whose columns fit the previous table's is
   read with that table's columns (Word often splits a table at a page break).
-* Excel: each sheet is a theme, unless a column holds the theme; CSV: one table.
+* Excel: each sheet is a theme, unless a column holds the theme; CSV: one table. A
+  workbook's document properties give the plan's title when no cell does (File > Info >
+  Title in Excel); one written by :mod:`.plan_export` also gives the partnership and
+  the plan and strategy periods.
 * Columns are recognised by their header words (:data:`PLAN_FIELDS`); the user may change
   the guess for each distinct header layout (:attr:`ParsedPlan.layouts`).
 * "2.1 Development of ..." is split into reference and text; "Recommendation 4" in the
@@ -421,6 +424,14 @@ class ParsedPlan:
     owner: str = ""
     status: str = ""
     version: str = ""
+    #: Financial years (first year of each) from an exported workbook's properties.
+    plan_from_fy: int | None = None
+    plan_to_fy: int | None = None
+    strategy_from_fy: int | None = None
+    strategy_to_fy: int | None = None
+    #: Where the title came from: "file" (a cell or paragraph), "properties" (the
+    #: workbook's document properties) or "file name".
+    title_source: str = ""
     themes: list[ParsedTheme] = field(default_factory=list)
     changes: list[ParsedChange] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
@@ -1000,8 +1011,12 @@ def parse_tables(
     _paragraphs_after(ctx, after)
     if not plan.title and title_lines:
         plan.title = _pick_title(title_lines)
+    if plan.title:
+        plan.title_source = "file"
+    _from_properties(plan, found.properties)
     if not plan.title:
         plan.title = found.path.stem.replace("_", " ").strip() or "Imported plan"
+        plan.title_source = "file name"
     plan.title = plan.title[:MAX_TITLE]
     _finish(ctx)
     if plan.action_count == 0:
@@ -1019,6 +1034,35 @@ def parse_tables(
         len(plan.warnings),
     )
     return plan
+
+
+def _from_properties(plan: ParsedPlan, properties: Mapping[str, str]) -> None:
+    """Title, partnership and periods from a workbook's document properties, where the
+    cells gave none: an exported plan's own properties first, then Excel's Title."""
+    from dvcoord.importers import plan_export as px
+
+    if not properties:
+        return
+    title = " ".join((properties.get(px.PROP_TITLE) or properties.get("title") or "").split())
+    if not plan.title and title:
+        plan.title = title
+        plan.title_source = "properties"
+    partnership = " ".join((properties.get(px.PROP_PARTNERSHIP) or "").split())
+    if not plan.partnership and partnership:
+        plan.partnership = partnership[:300]
+    for key, first, last in (
+        (px.PROP_PLAN_PERIOD, "plan_from_fy", "plan_to_fy"),
+        (px.PROP_STRATEGY_PERIOD, "strategy_from_fy", "strategy_to_fy"),
+    ):
+        text = properties.get(key, "")
+        if not text:
+            continue
+        years = px.parse_period(text)
+        if years is None:
+            plan.warn(f"the period '{_short(text)}' in the file's properties was not read")
+            continue
+        setattr(plan, first, years[0])
+        setattr(plan, last, years[1])
 
 
 def _pick_title(lines: list[str]) -> str:
@@ -1966,6 +2010,10 @@ def _write(
             owner=parsed.owner[:200],
             status=parsed.status if parsed.status in ("draft", "approved", "archived") else "draft",
             version_label=(parsed.version or "1.0")[:40],
+            plan_from_fy=parsed.plan_from_fy,
+            plan_to_fy=parsed.plan_to_fy,
+            strategy_from_fy=parsed.strategy_from_fy,
+            strategy_to_fy=parsed.strategy_to_fy,
             marking=getattr(db, "default_marking", "OFFICIAL") or "OFFICIAL",
             description=f"Imported from {parsed.source.name} on {format_date(parsed.today)}.",
         )

@@ -84,6 +84,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _ENCRYPTION_MARK = "EncryptionInfo".encode("utf-16-le")
 EXCEL_MAX_CELL = 32_767
+#: Core document properties of a workbook that :func:`write_xlsx` and :func:`read_xlsx`
+#: carry (any other name is a custom property).
+CORE_PROPERTIES = ("title", "subject", "creator", "description", "keywords", "category")
+#: Longest property text read back (a property is a label, not a document).
+MAX_PROPERTY = 2_000
 _ILLEGAL_XML_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -171,6 +176,9 @@ class TabularFile:
     #: CSV: the encoding and delimiter used.
     encoding: str = ""
     delimiter: str = ""
+    #: .xlsx: the workbook's document properties that hold text (File > Info in Excel):
+    #: the core ones by their names in :data:`CORE_PROPERTIES`, custom ones by their own.
+    properties: dict[str, str] = field(default_factory=dict)
 
 
 def cell_text(value: Any) -> str:
@@ -326,7 +334,7 @@ def read_xlsx(path: Path | str) -> TabularFile:
         raise DvcoordError(
             f"'{name}' is damaged or not a valid Excel workbook, so it cannot be read."
         ) from None
-    result = TabularFile(path=path, kind="xlsx")
+    result = TabularFile(path=path, kind="xlsx", properties=_xlsx_properties(wb))
     try:
         for index, ws in enumerate(wb.worksheets, start=1):
             if not hasattr(ws, "iter_rows"):  # chart sheets
@@ -385,6 +393,26 @@ def read_xlsx(path: Path | str) -> TabularFile:
     if not result.tables:
         raise DvcoordError(f"'{name}' has no worksheets with cells to read.")
     return result
+
+
+def _xlsx_properties(wb: Any) -> dict[str, str]:
+    """The text document properties of an open workbook (never fails: a damaged
+    properties part only means no properties)."""
+    found: dict[str, str] = {}
+    try:
+        core = wb.properties
+        for name in CORE_PROPERTIES:
+            value = getattr(core, name, None)
+            if isinstance(value, str) and value.strip():
+                found[name] = _ILLEGAL_XML_RE.sub("", value).strip()[:MAX_PROPERTY]
+        for prop in getattr(wb, "custom_doc_props", None) or ():
+            value = getattr(prop, "value", None)
+            name = getattr(prop, "name", None)
+            if isinstance(name, str) and isinstance(value, str) and name not in found:
+                found[name] = _ILLEGAL_XML_RE.sub("", value).strip()[:MAX_PROPERTY]
+    except Exception as exc:  # noqa: BLE001 - properties are a nicety; the cells matter
+        log.info("document properties not read: %s", type(exc).__name__)
+    return found
 
 
 def _apply_xlsx_merges(table: Table, xml: bytes) -> None:
@@ -967,11 +995,18 @@ def _xlsx_value(value: Any, notices: list[str], where: str) -> tuple[Any, bool]:
     return text, True
 
 
-def write_xlsx(path: Path | str, sheets: Sequence[SheetSpec]) -> list[str]:
+def write_xlsx(
+    path: Path | str,
+    sheets: Sequence[SheetSpec],
+    *,
+    properties: Mapping[str, str] | None = None,
+) -> list[str]:
     """Write ``sheets`` to one workbook, atomically. Returns notices (e.g. text cut short).
 
     Every text cell is stored as text (never a formula, whatever its first character);
-    dates get the dd/mm/yyyy format.
+    dates get the dd/mm/yyyy format.  ``properties`` become document properties: the
+    names in :data:`CORE_PROPERTIES` the workbook's own (``creator`` is also "last
+    modified by"), any other name a custom text property; empty values are left out.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -983,6 +1018,7 @@ def write_xlsx(path: Path | str, sheets: Sequence[SheetSpec]) -> list[str]:
         raise ValueError("write_xlsx needs at least one sheet")
     notices: list[str] = []
     wb = Workbook(write_only=True)
+    _set_properties(wb, properties or {})
     header_font = Font(bold=True)
     header_fill = PatternFill(fill_type="solid", fgColor="D9D9D9")
     thin = Side(style="thin", color="BFBFBF")
@@ -1048,6 +1084,21 @@ def write_xlsx(path: Path | str, sheets: Sequence[SheetSpec]) -> list[str]:
     _replace(tmp, path)
     log.info("wrote workbook %s (%d sheet(s))", path.name, len(sheets))
     return notices
+
+
+def _set_properties(wb: Any, properties: Mapping[str, str]) -> None:
+    from openpyxl.packaging.custom import StringProperty
+
+    for name, raw in properties.items():
+        value = _ILLEGAL_XML_RE.sub("", str(raw or "")).strip()
+        if not value:
+            continue
+        if name in CORE_PROPERTIES:
+            setattr(wb.properties, name, value)
+            if name == "creator":
+                wb.properties.lastModifiedBy = value
+        else:
+            wb.custom_doc_props.append(StringProperty(name=name, value=value))
 
 
 def write_csv(path: Path | str, header: Sequence[Any], rows: Iterable[Sequence[Any]]) -> None:
