@@ -73,7 +73,9 @@ def apply_op(path: Path, op: str, n: int, word: str) -> None:
                     )
                 )
             elif op == "insert_agency":
-                s.add(Agency(name=f"Agency {word} {n}"))
+                # one name per side: agencies of the same name are matched by name,
+                # not copied, so the two sides would rightly differ (test_merge_matching)
+                s.add(Agency(name=f"Agency {path.stem} {word} {n}"))
             elif op == "edit_agency":
                 agencies = list(s.scalars(select(Agency).order_by(Agency.id)))
                 agencies[n % len(agencies)].notes = f"note {word}"

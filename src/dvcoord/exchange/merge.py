@@ -57,11 +57,12 @@ from typing import Any
 
 from sqlalchemy import Table, create_engine, select
 from sqlalchemy import exc as sa_exc
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import lazyload
 from sqlalchemy.pool import NullPool
 
 from dvcoord.errors import DvcoordError
-from dvcoord.exchange import gate
+from dvcoord.exchange import gate, matching
 from dvcoord.store import backups
 from dvcoord.store.audit import to_jsonable
 from dvcoord.store.base import shared_models, utcnow
@@ -178,6 +179,12 @@ class MergePreview:
     conflicts: list[Conflict]
     problems: list[Problem]
     peer_mark: str | None
+    #: Separately started (see :mod:`.matching`): the user is asked before merging.
+    unrelated: bool = False
+    #: Received reference rows mapped onto this database's rows, by table.
+    matches: dict[str, list[matching.NameMatch]] = field(default_factory=dict)
+    #: Received plans (labels) with the title and period of a plan this database has.
+    same_title_plans: list[str] = field(default_factory=list)
     _checked: gate.CheckedFile | None = field(default=None, repr=False)
     _plans: dict[str, _TablePlan] = field(default_factory=dict, repr=False)
 
@@ -205,11 +212,66 @@ class MergePreview:
             self._checked.close()
             self._checked = None
 
+    @property
+    def unrelated_message(self) -> str:
+        """One sentence for a separately started file ("" for a related one)."""
+        if not self.unrelated:
+            return ""
+        return (
+            f"This file was not made from your database or from a copy of it: "
+            f"'{self.peer_name}' was started separately, so records you both keep (such "
+            "as agencies and plans) have their own identities in it, and merging adds "
+            "its records beside yours."
+        )
+
+    def match_lines(self) -> list[str]:
+        """One line per reference list: "N agencies matched by name..."."""
+        out = []
+        for spec in matching.REFERENCE_LISTS:
+            found = self.matches.get(spec.table, [])
+            if not found:
+                continue
+            names = sorted({m.name for m in found}, key=str.casefold)
+            shown = ", ".join(names[:6]) + (", …" if len(names) > 6 else "")
+            what = spec.singular if len(found) == 1 else spec.plural
+            differing = sum(1 for m in found if m.differs)
+            line = (
+                f"{len(found)} {what} matched by name to yours ({shown}): the received "
+                "records point to yours and no second copy is added."
+            )
+            if differing:
+                line += (
+                    f" {differing} of them hold details that differ from yours; yours are "
+                    "kept and the received details are saved in the record's history."
+                )
+            out.append(line)
+        return out
+
+    @property
+    def plan_warning(self) -> str:
+        n = len(self.same_title_plans)
+        if not n:
+            return ""
+        if n == 1:
+            return (
+                "1 plan has the same title as a plan you already have; it will be added "
+                "as a separate plan."
+            )
+        return (
+            f"{n} plans have the same title as plans you already have; they will be added "
+            "as separate plans."
+        )
+
     def summary_lines(self) -> list[str]:
         lines = [
             f"Received file: {self.file_name} – database '{self.peer_name}' "
             f"(id {self.peer_id})" + (", encrypted" if self.encrypted else ""),
         ]
+        if self.unrelated:
+            lines.append(self.unrelated_message)
+        lines.extend(self.match_lines())
+        if self.plan_warning:
+            lines.append(self.plan_warning)
         if self.upgraded:
             lines.append(
                 f"It was made by an older dvcoord (schema {self.peer_revision}); "
@@ -600,6 +662,8 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
     tables = merged_tables()
     shared = {t.name for t in tables}
     dialect = db.engine.dialect
+    matches = _match_reference_rows(db, checked, tables, shared, dialect)
+    lineage = matching.Lineage(own_id, peer_id)
     inc = checked.connect()
     loc = raw_connect(db.path, readonly=True)
     plans: dict[str, _TablePlan] = {}
@@ -614,6 +678,8 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         loc.execute("BEGIN")
         mark_l, mark_r = _sync_marks(loc, inc, own_id, peer_id)
         first_contact = mark_l is None and mark_r is None
+        lineage.logged = not first_contact
+        origins_l, origins_r = lineage.local_origins, lineage.incoming_origins
         n_tables = len(tables)
         for n, table in enumerate(tables):
             gate.report_progress(progress, n_tables + n, n_tables * 3, f"Comparing {table.name}")
@@ -631,11 +697,18 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
 
             mine_it, theirs_it = _rows(loc, sql), _rows(inc, sql)
             mine, theirs = next(mine_it, None), next(theirs_it, None)
+            if mine is not None:
+                lineage.local_rows = True
+            if theirs is not None:
+                lineage.incoming_rows = True
             while mine is not None or theirs is not None:
                 if theirs is not None:
                     stamp = theirs[upd]
                     if stamp and (peer_mark is None or stamp > peer_mark):
                         peer_mark = stamp
+                    origins_r.add(theirs[orig])
+                if mine is not None:
+                    origins_l.add(mine[orig])
                 if theirs is None or (mine is not None and mine[0] < theirs[0]):
                     if keep_ids is not None:
                         keep_ids.add(mine[0])
@@ -647,6 +720,7 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
                     theirs = next(theirs_it, None)
                     continue
                 # the row is on both sides
+                lineage.see_shared_id(mine[0])
                 if keep_ids is not None:
                     keep_ids.add(mine[0])
                 if mine == theirs:
@@ -706,6 +780,7 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         problems = _leave_out(
             loc, inc, tables, plans, local_ids, shared, dialect, conflicts, progress
         )
+        same_title_plans = _same_title_plans(loc, inc, plans["plan"])
     finally:
         try:
             loc.execute("ROLLBACK")
@@ -743,9 +818,77 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         conflicts=kept_conflicts,
         problems=problems,
         peer_mark=peer_mark,
+        unrelated=lineage.unrelated,
+        matches=matches,
+        same_title_plans=same_title_plans,
         _checked=checked,
         _plans=plans,
     )
+
+
+def _match_reference_rows(
+    db, checked: gate.CheckedFile, tables: list[Table], shared: set[str], dialect
+) -> dict[str, list[matching.NameMatch]]:  # noqa: ANN001
+    """Find the received reference rows this database holds under another id, and
+    re-point the checked copy's references to them at this database's rows."""
+    by_name = {t.name: t for t in tables}
+    converters: dict[str, _Converter] = {}
+
+    def columns(table: str) -> list[str]:
+        return _columns(by_name[table])
+
+    def content(table: str) -> list[str]:
+        return [c for c in columns(table) if c not in BOOKKEEPING and c != "deleted_at"]
+
+    def convert(table: str, row: tuple) -> dict[str, Any]:
+        if table not in converters:
+            converters[table] = _Converter(by_name[table], columns(table), dialect)
+        return _jsonable(converters[table].values(row))
+
+    inc = checked.connect()
+    loc = raw_connect(db.path, readonly=True)
+    try:
+        loc.execute("BEGIN")
+        aliases = matching.read_aliases(loc)
+        found = matching.find_matches(loc, inc, columns, content, convert, aliases)
+    finally:
+        try:
+            loc.execute("ROLLBACK")
+        except sqlite3.Error:
+            pass
+        loc.close()
+        inc.close()
+    if found:
+        references: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for table in tables:
+            for column, parent in _fk_columns(table, shared):
+                if parent in found:
+                    references[parent].append((table.name, column))
+        matching.repoint(checked.path, found, references, raw_connect)
+        log.info(
+            "received file %s: %d reference rows matched by name",
+            checked.file_name,
+            sum(len(v) for v in found.values()),
+        )
+    return found
+
+
+def _same_title_plans(loc: sqlite3.Connection, inc: sqlite3.Connection, plan: _TablePlan):
+    """Labels of received new, live plans with the title and period of a live plan here."""
+    sql = (
+        "SELECT id, title, plan_from_fy, plan_to_fy, strategy_from_fy, strategy_to_fy "
+        "FROM plan WHERE deleted_at IS NULL ORDER BY id"
+    )
+    here = {matching.plan_key(*r[1:]) for r in loc.execute(sql)}
+    out = []
+    for r in inc.execute(sql):
+        p = plan.writes.get(r[0])
+        if p is None or p.kind != "new" or r[0] in plan.left_out:
+            continue
+        key = matching.plan_key(*r[1:])
+        if key[0] and key in here:
+            out.append(_label("plan", {"title": r[1], "id": r[0]}))
+    return out
 
 
 def _leave_out(
@@ -939,6 +1082,7 @@ def _apply(db, preview: MergePreview, choices: dict, progress: Progress | None) 
                 applied[table.name] = _apply_table(
                     s, inc, table, preview, choices, conflicts_by_key, own_id, db.user, now
                 )
+            _record_matches(s, preview, db.user, now)
             problems = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             names = {t.name for t in tables}
             broken = sorted({r[0] for r in problems if r[0] in names})
@@ -1003,6 +1147,64 @@ def _apply(db, preview: MergePreview, choices: dict, progress: Progress | None) 
     )
 
 
+def _record_matches(s, preview: MergePreview, user: str, now: datetime) -> None:
+    """Remember the rows matched by name (so they stay matched after a rename), and keep
+    each received version that differs from this database's in the local row's history
+    (once: the same version is not recorded again)."""
+    if not preview.matches:
+        return
+    conn = s.connection()
+    row = conn.exec_driver_sql(
+        "SELECT value FROM meta WHERE key = ?", (matching.ALIASES_META_KEY,)
+    ).fetchone()
+    raw = row[0] if row else None
+    aliases = matching.read_aliases_text(raw)
+    audit = core.AuditEntry.__table__
+    entries = []
+    for table, found in preview.matches.items():
+        pairs = aliases.setdefault(table, {})
+        mapper = sa_inspect(model_for(table))
+        t = metadata.tables[table]
+        attr = {c.name: mapper.get_property_by_column(c).key for c in t.columns}
+        for m in found:
+            pairs[m.incoming_id] = m.local_id
+            if not m.differs:
+                continue
+            before = json.dumps(
+                {attr[k]: v for k, v in m.theirs.items()}, ensure_ascii=False, sort_keys=True
+            )
+            seen = conn.exec_driver_sql(
+                "SELECT 1 FROM audit_log WHERE table_name = ? AND row_id = ? AND action = ? "
+                "AND before = ? LIMIT 1",
+                (table, m.local_id, "merge-declined", before),
+            ).fetchone()
+            if seen:
+                continue
+            entries.append(
+                {
+                    "at": now,
+                    "user": user,
+                    "table_name": table,
+                    "row_id": m.local_id,
+                    "action": "merge-declined",
+                    "before": before,
+                    "after": json.dumps(
+                        {attr[k]: v for k, v in m.mine.items()}, ensure_ascii=False, sort_keys=True
+                    ),
+                    "note": (
+                        f"'{preview.peer_name}' holds this record separately, matched by "
+                        "name; this database's version is kept and the received one is "
+                        "kept here as 'before'"
+                    )[:500],
+                }
+            )
+    if entries:
+        conn.execute(audit.insert(), entries)
+    text = matching.dump_aliases(aliases)
+    if text != (raw or matching.dump_aliases({})):
+        s.merge(core.Meta(key=matching.ALIASES_META_KEY, value=text))
+
+
 def _batches(items: list[str]) -> Iterator[list[str]]:
     for i in range(0, len(items), _BATCH):
         yield items[i : i + _BATCH]
@@ -1021,8 +1223,6 @@ def _apply_table(
 ) -> TableCounts:
     plan = preview._plans[table.name]
     model = model_for(table.name)
-    from sqlalchemy import inspect as sa_inspect
-
     mapper = sa_inspect(model)
     attr = {c.name: mapper.get_property_by_column(c).key for c in table.columns}
     tc = TableCounts(table.name)
