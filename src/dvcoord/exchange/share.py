@@ -43,6 +43,16 @@ log = logging.getLogger(__name__)
 #: Local tables emptied in a shared copy (their rows hold earlier versions of rows).
 STRIPPED_TABLES = ("audit_log",)
 
+ADDRESS_WARNING = (
+    "The copy will carry the full addresses of Sanctuary Scheme cases: anyone who gets the "
+    "file can find those homes. Include them only when the receiver needs them, encrypt "
+    "the copy, and delete it once it has been merged."
+)
+
+
+def _addresses(n: int) -> str:
+    return f"{n} full address{'es' if n != 1 else ''}"
+
 
 def _vacuum_into(src: Path, dest: Path) -> None:
     conn = raw_connect(src, readonly=True)
@@ -62,6 +72,22 @@ class SharedCopy:
     addresses_withheld: int
     #: Full addresses the copy carries (0 unless they were included).
     addresses_included: int
+
+    def address_lines(self) -> list[str]:
+        """What the copy did with the Sanctuary Scheme addresses, for the officer."""
+        if self.addresses_included:
+            return [
+                f"{_addresses(self.addresses_included)} of Sanctuary Scheme cases included, "
+                "as you asked.",
+                "Warning: " + ADDRESS_WARNING.replace("will carry", "carries"),
+            ]
+        if self.addresses_withheld:
+            return [
+                f"{_addresses(self.addresses_withheld)} of Sanctuary Scheme cases left out of "
+                "the copy (postcode districts are kept); the receiver keeps their own "
+                "addresses when they merge it."
+            ]
+        return []
 
 
 def _strip(copy: Path, *, include_addresses: bool) -> tuple[int, int]:
