@@ -43,6 +43,8 @@ class AuditEntry(Base):
     __table_args__ = (
         Index("ix_audit_log_row", "table_name", "row_id"),
         Index("ix_audit_log_at", "at"),
+        # "what changed since" (plans.changes_since) reads a few tables from a date on
+        Index("ix_audit_log_table_at", "table_name", "at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
