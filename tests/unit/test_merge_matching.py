@@ -111,9 +111,7 @@ def test_different_names_stay_different():
 def test_normalising_is_idempotent_and_ignores_case_and_spacing(text):
     once = matching.normalise_name(text)
     assert matching.normalise_name(once) == once
-    assert matching.normalise_name(f"  {text.upper()}  ") == matching.normalise_name(
-        text.upper()
-    )
+    assert matching.normalise_name(f"  {text.upper()}  ") == matching.normalise_name(text.upper())
 
 
 # --------------------------------------------------------------------------- unrelated files
@@ -201,14 +199,11 @@ def test_received_details_are_kept_in_the_history_once(separate):
     assert kept[0].values["notes"] == "Helpline 0800 000"
     assert kept[0].values["name"] == "Women's Aid"
     merge(b, a)
-    assert (
-        query(
-            b,
-            "SELECT count(*) FROM audit_log WHERE row_id = ? AND action = 'merge-declined'",
-            (local_id,),
-        )
-        == [(1,)]
-    )
+    assert query(
+        b,
+        "SELECT count(*) FROM audit_log WHERE row_id = ? AND action = 'merge-declined'",
+        (local_id,),
+    ) == [(1,)]
 
 
 def test_a_match_is_remembered_after_a_rename(separate):
