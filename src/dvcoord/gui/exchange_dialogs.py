@@ -1,7 +1,10 @@
 """File > Share a copy… and File > Merge a received file… (see :mod:`dvcoord.exchange`).
 
 * :class:`ShareDialog` – where to write the copy, whether to encrypt it, the passphrase
-  twice with a strength hint, and the advice to send the passphrase another way.
+  twice with a strength hint, and the advice to send the passphrase another way.  The
+  full addresses of Sanctuary Scheme cases are left out unless the officer ticks
+  "Include the full addresses" (off by default, with a warning); the dialog says how
+  many the database holds and the status bar how many were left out.
 * :func:`merge_received_file` – choose a file, ask its passphrase if it is encrypted,
   check it and work out the merge off the UI thread (progress and Cancel), show the
   :class:`MergePreviewDialog` (counts per table, each conflict with both versions side
@@ -115,14 +118,42 @@ class ShareDialog(QDialog):
         ok.setText("&Write the copy")
         f.browseButton.clicked.connect(self.choose_file)
         f.encryptCheck.toggled.connect(self._encrypt_toggled)
+        f.addressesCheck.toggled.connect(self._addresses_toggled)
         f.passphraseEdit.textChanged.connect(self._update_strength)
         f.againEdit.textChanged.connect(self._update_strength)
         f.buttonBox.accepted.connect(self.share)
         f.buttonBox.rejected.connect(self.reject)
         self._encrypt_toggled(f.encryptCheck.isChecked())
         self._update_strength()
+        self.result: Any = None  # the SharedCopy written
+        self.addresses = _addresses_in(ctx.db.path)
+        f.addressesCheck.setChecked(False)
+        f.addressesCheck.setVisible(self.addresses > 0)
+        f.addressesLabel.setVisible(self.addresses > 0)
+        self._addresses_toggled(False)
 
     # ------------------------------------------------------------------ state
+    def _addresses_toggled(self, on: bool) -> None:
+        from dvcoord.exchange.share import ADDRESS_WARNING
+
+        f = self.form
+        n = self.addresses
+        held = f"{n} full address{'es' if n != 1 else ''}"
+        if on:
+            text = f"Warning: {ADDRESS_WARNING}"
+            if not f.encryptCheck.isChecked():
+                text += " This copy is not encrypted."
+        else:
+            text = (
+                f"This database holds {held} of Sanctuary Scheme cases. They are left out "
+                "of the copy (postcode districts are kept), and the receiver keeps their own "
+                "addresses when they merge it."
+            )
+        f.addressesLabel.setText(text)
+        f.addressesLabel.setProperty("role", "error" if on else "help")
+        f.addressesLabel.style().unpolish(f.addressesLabel)
+        f.addressesLabel.style().polish(f.addressesLabel)
+
     def _suffix(self) -> str:
         return bundle.SUFFIX if self.form.encryptCheck.isChecked() else ".sqlite"
 
@@ -145,6 +176,8 @@ class ShareDialog(QDialog):
             elif not on and path.suffix.lower() == bundle.SUFFIX:
                 f.outputEdit.setText(str(path.with_suffix(".sqlite")))
         self._update_strength()
+        if f.addressesCheck.isChecked():
+            self._addresses_toggled(True)
 
     def _update_strength(self) -> None:
         f = self.form
@@ -209,11 +242,12 @@ class ShareDialog(QDialog):
                 return False
         self.set_error("")
         source = self.ctx.db.path
+        include = f.addressesCheck.isChecked()
         try:
-            run_in_worker(
+            result = run_in_worker(
                 self,
                 "Writing the copy",
-                lambda _p, _c: _share(source, out, encrypt, passphrase),
+                lambda _p, _c: _share(source, out, encrypt, passphrase, include),
                 cancellable=False,
             )
         except WorkAborted:
@@ -223,16 +257,37 @@ class ShareDialog(QDialog):
         f.passphraseEdit.clear()
         f.againEdit.clear()
         self.written = out
-        self.ctx.show_message(f"Copy written to {out.name}.")
-        log.info("shared a copy (%s)", "encrypted" if encrypt else "plain")
+        self.result = result
+        self.ctx.show_message(" ".join([f"Copy written to {out.name}.", *result.address_lines()]))
+        log.info(
+            "shared a copy (%s, %d address(es) left out, %d included)",
+            "encrypted" if encrypt else "plain",
+            result.addresses_withheld,
+            result.addresses_included,
+        )
         self.accept()
         return True
 
 
-def _share(source: Path, out: Path, encrypt: bool, passphrase: str | None) -> Path:
-    from dvcoord.exchange.share import share_copy
+def _share(
+    source: Path, out: Path, encrypt: bool, passphrase: str | None, include_addresses: bool
+) -> Any:
+    from dvcoord.exchange.share import make_shared_copy
 
-    return share_copy(source, out, encrypt=encrypt, passphrase=passphrase)
+    return make_shared_copy(
+        source, out, encrypt=encrypt, passphrase=passphrase, include_addresses=include_addresses
+    )
+
+
+def _addresses_in(path: Path) -> int:
+    """Full addresses of Sanctuary Scheme cases the open database holds."""
+    from dvcoord.exchange.withheld import addresses_in
+
+    try:
+        return addresses_in(path)
+    except Exception:  # noqa: BLE001 - a count for a label; the copy itself reports problems
+        log.exception("could not count the addresses before sharing")
+        return 0
 
 
 def open_share_dialog(ctx: AppContext, parent: QWidget | None = None) -> ShareDialog:

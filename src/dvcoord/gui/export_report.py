@@ -2,7 +2,10 @@
 PDF off the UI thread (progress dialog with Cancel), then offer to open it.
 
 The form is ``ui/export_report.ui``.  Kinds come from the report registry, grouped by
-area, so other areas' reports appear here without touching this module.  The PDF is
+area, so other areas' reports appear here without touching this module.  A kind that
+declares ``shows_locations`` gets the "Show districts and addresses" switch (off every
+time a kind is chosen, with a warning while it is on): the same
+``ReportRequest.show_locations`` as the command line's ``--show-locations``.  The PDF is
 written by :func:`dvcoord.reports.export.export_report`, the same ``build`` the command
 line calls, so both produce the same file.
 """
@@ -95,6 +98,7 @@ class ExportReportDialog(QDialog):
         f.fromDate.dateChanged.connect(self._dates_edited)
         f.toDate.dateChanged.connect(self._dates_edited)
         f.markingCombo.activated.connect(self._marking_chosen)
+        f.locationsCheck.toggled.connect(self._locations_toggled)
         f.fileEdit.textEdited.connect(self._file_edited)
         f.browseButton.clicked.connect(self.browse)
         f.buttonBox.accepted.connect(self.export)
@@ -197,9 +201,17 @@ class ExportReportDialog(QDialog):
             if kind.shows_case_data
             else "Case references found in notes are withheld too."
         )
+        # Locations are identifying: offered only where the kind can print them, and off
+        # again whenever the report changes.
+        f.locationsCheck.setVisible(kind.shows_locations)
+        f.locationsCheck.setChecked(False)
+        self._locations_toggled(False)
         self._marking_auto = True
         self._plan_changed()
         self.adjustSize()
+
+    def _locations_toggled(self, on: bool) -> None:
+        self.form.locationsWarning.setVisible(bool(on))
 
     def _default_period(self, kind: ReportKind) -> None:
         """This quarter; for "changed since" reports, since the start of the last one."""
@@ -363,6 +375,7 @@ class ExportReportDialog(QDialog):
             date_from=date_from,
             date_to=date_to,
             agency=agency,
+            show_locations=kind.shows_locations and f.locationsCheck.isChecked(),
             officer=self.ctx.settings.officer_or_login(),
             today=self.today,
         )

@@ -53,6 +53,9 @@ class ReportKind:
     uses_agency: bool = False
     #: Can show case data: defaults to OFFICIAL-SENSITIVE.
     shows_case_data: bool = False
+    #: Can print locations (postcode districts, full addresses) when asked with
+    #: ``ReportRequest.show_locations``; the GUI offers the switch only for these kinds.
+    shows_locations: bool = False
     description: str = ""
 
     def default_marking(self, db: Database) -> str:

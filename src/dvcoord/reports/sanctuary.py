@@ -646,6 +646,7 @@ CASES = register(
         area=AREA,
         build=build_cases,
         shows_case_data=True,
+        shows_locations=True,
         description="Every open case by stage with what it is waiting for. Case references "
         "are left out with 'leave out case references'; locations are printed only when "
         "asked for.",
