@@ -1,7 +1,7 @@
 """``dvcoord share`` and ``dvcoord merge``: sending and receiving database files.
 
     dvcoord share --db PATH -o OUT [--encrypt] [--passphrase-file F] [--include-addresses]
-    dvcoord merge --db PATH INCOMING [--passphrase-file F] [--dry-run]
+    dvcoord merge --db PATH INCOMING [--passphrase-file F] [--dry-run] [--allow-unrelated]
 
 ``share`` writes a consistent copy (optionally an encrypted ``.dvcx`` bundle); a
 passphrase comes from ``--passphrase-file`` (one trailing newline ignored) or is typed
@@ -10,12 +10,15 @@ are left out of the copy (and the number left out is printed) unless
 ``--include-addresses`` is given.  ``merge`` checks the received file, prints
 the preview (new, changed, deleted, conflicts per table, problems) and, unless
 ``--dry-run``, applies it (conflicts settled by the rule: the later change wins) and
-prints the report.
+prints the report.  A file that was started separately from this database (not a copy
+of it; see :mod:`dvcoord.exchange.matching`) is said so in the preview, and merged only
+after the officer types "yes" at the prompt or gives ``--allow-unrelated``.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 SEND_SEPARATELY = "Send the passphrase another way — by phone or text, never in the same e-mail."
@@ -77,6 +80,9 @@ def cmd_merge(args: argparse.Namespace) -> int:
             if args.dry_run:
                 _out("Dry run: nothing was changed.")
                 return 0
+            if preview.unrelated and not args.allow_unrelated and not _merge_unrelated():
+                _out("Stopped: nothing was changed.")
+                return 1
             report = apply_merge(db, preview)
         finally:
             preview.close()
@@ -86,6 +92,24 @@ def cmd_merge(args: argparse.Namespace) -> int:
     finally:
         db.close()
     return 0
+
+
+def _merge_unrelated() -> bool:
+    """Ask at the terminal whether to merge a separately started file; without a
+    terminal, refuse with the way to go on."""
+    from dvcoord.errors import DvcoordError
+
+    if sys.stdin is None or not sys.stdin.isatty():
+        raise DvcoordError(
+            "The received file was started separately from your database, so it was not "
+            "merged: check the preview above, then run the command again with "
+            "--allow-unrelated to merge it (nothing was changed)."
+        )
+    try:
+        answer = input("Merge it anyway, adding its records beside yours? Type yes to merge: ")
+    except EOFError:
+        return False
+    return answer.strip().casefold() in ("y", "yes")
 
 
 def register(subparsers) -> None:  # noqa: ANN001
@@ -131,5 +155,11 @@ def register(subparsers) -> None:  # noqa: ANN001
     )
     p.add_argument(
         "--dry-run", action="store_true", help="only show what would be merged; change nothing"
+    )
+    p.add_argument(
+        "--allow-unrelated",
+        action="store_true",
+        help="merge a file that was started separately from your database (not a copy of "
+        "it) without asking; its agencies and other lists are still matched by name",
     )
     p.set_defaults(func=cmd_merge)
