@@ -24,3 +24,14 @@ def test_background_backup_failure_is_logged_not_raised(tmp_path, caplog):
     thread = start_background_backup(missing)
     thread.join(timeout=30)
     assert "on-open backup failed" in caplog.text
+
+
+def test_file_open_backs_up_in_the_background_after_switching(window, tmp_path, dialogs):
+    other = tmp_path / "received.sqlite"
+    Database.create(other, user="B").close()
+    assert backups.list_backups(other) == []
+    assert window.open_database(other)
+    assert window.db.path == other  # switched without waiting for the copy
+    assert window.open_backup_thread is not None
+    window.open_backup_thread.join(timeout=30)
+    assert [b.reason for b in backups.list_backups(other)] == ["on-open"]

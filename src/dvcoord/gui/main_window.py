@@ -90,6 +90,7 @@ class MainWindow(QMainWindow):
         self._separators: dict[str, list[QAction]] = {}
         self._seq = 0
         self._held: list[QAction] = []  # actions disabled until a database is open
+        self.open_backup_thread = None  # the on-open backup of File > Open, if running
 
         self._build_body()
         self._build_menus()
@@ -218,6 +219,7 @@ class MainWindow(QMainWindow):
         self.officer_label = QLabel(bar)
         self.officer_label.setObjectName("statusOfficer")
         self.officer_label.setAccessibleName("Officer")
+        self.officer_label.linkActivated.connect(lambda _link: self.show_settings())
         bar.addPermanentWidget(self.path_label, 1)
         bar.addPermanentWidget(self.officer_label)
 
@@ -610,8 +612,9 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{db.display_name}{suffix} — dvcoord")
         self.path_label.setText(str(db.path))
         self.path_label.setToolTip(f"The open database: {db.path}")
-        officer = db.user or "not set"
-        self.officer_label.setText(f"Officer: {officer}")
+        from dvcoord.gui.officer import show_on_status
+
+        show_on_status(self.officer_label, self.settings, db.user)
 
     def open_database(self, path: Path) -> bool:
         """Open ``path`` in place of the current database; False (after telling the
@@ -633,11 +636,17 @@ class MainWindow(QMainWindow):
             db = run_in_worker(
                 self,
                 "Opening the database",
-                lambda _p, _c: Database.open(path, user=user),
+                lambda _p, _c: Database.open(path, user=user, backup=False),
                 cancellable=False,
             )
         except WorkAborted:
             return False
+        from dvcoord.gui.app import start_background_backup
+
+        # The on-open backup (most of a second on a large file) is taken while the
+        # window is already usable, as at start-up.
+        if not db.readonly:
+            self.open_backup_thread = start_background_backup(db.path)
         self.set_database(db)
         self.context.show_message(f"Opened {path.name}.")
         return True
