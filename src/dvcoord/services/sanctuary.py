@@ -568,8 +568,9 @@ def case_addresses(session: Session) -> dict[str, str]:
 
 def set_address_enabled(session: Session, on: bool, *, clear: bool = False) -> int:
     """Switch full addresses on or off.  Switching off while addresses are recorded needs
-    ``clear=True``, which empties them (a change like any other, so it reaches other
-    copies at the next merge).  Returns how many addresses were cleared."""
+    ``clear=True``, which empties them (a change like any other: it reaches another copy
+    in a shared copy made with addresses included; a copy that leaves addresses out never
+    clears one, see :mod:`dvcoord.exchange.withheld`).  Returns how many were cleared."""
     cleared = 0
     if not on:
         recorded = addresses_recorded(session)
