@@ -20,6 +20,7 @@ from dvcoord import paths
 from dvcoord.errors import DvcoordError, ValidationError
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.icons import app_icon
+from dvcoord.gui.officer import prepare_settings_name
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import DataTable, format_size, open_folder, show_error
@@ -73,7 +74,7 @@ class SettingsDialog(QDialog):
         f.partnershipEdit.setText(current.partnership)
         pos = f.markingCombo.findData(current.marking)
         f.markingCombo.setCurrentIndex(pos if pos >= 0 else 0)
-        f.officerEdit.setText(ctx.settings.officer_or_login())
+        prepare_settings_name(f.officerEdit, f.officerHelp, ctx.settings)
         f.pathLabel.setText(str(db.path))
         if db.readonly:
             for w in (f.displayNameEdit, f.partnershipEdit, f.markingCombo):

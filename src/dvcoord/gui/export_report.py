@@ -23,6 +23,7 @@ from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QMessageBox,
 
 from dvcoord.errors import ValidationError
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.officer import report_name_text
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import choose_save_file, confirm, from_qdate, open_folder, to_qdate
 from dvcoord.gui.workers import Cancelled, WorkAborted, run_in_worker
@@ -101,6 +102,8 @@ class ExportReportDialog(QDialog):
         f.locationsCheck.toggled.connect(self._locations_toggled)
         f.fileEdit.textEdited.connect(self._file_edited)
         f.browseButton.clicked.connect(self.browse)
+        f.officerButton.clicked.connect(self.change_officer)
+        self._show_officer()
         f.buttonBox.accepted.connect(self.export)
         f.buttonBox.rejected.connect(self.reject)
         self._kind_changed()
@@ -318,6 +321,29 @@ class ExportReportDialog(QDialog):
             self.form.fileEdit.setText(str(chosen))
             self._file_auto = False
         return chosen
+
+    # ------------------------------------------------------------------ officer
+    def _show_officer(self) -> None:
+        """Say whose name the footer will print; the login name is flagged."""
+        text, needs_name = report_name_text(self.ctx.settings)
+        f = self.form
+        f.officerName.setText(text)
+        font = f.officerName.font()
+        font.setBold(needs_name)
+        f.officerName.setFont(font)
+        f.officerButton.setAutoDefault(False)
+
+    def change_officer(self) -> bool:
+        """Open Settings (where the officer's name is kept); True if it was saved."""
+        from dvcoord.gui.dialogs import SettingsDialog
+
+        dialog = SettingsDialog(self.ctx, self)
+        try:
+            saved = bool(dialog.exec())
+        finally:
+            dialog.deleteLater()
+        self._show_officer()
+        return saved
 
     # ------------------------------------------------------------------ export
     def _show_problem(self, message: str) -> None:
