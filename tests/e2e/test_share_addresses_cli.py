@@ -96,3 +96,17 @@ def test_share_leaves_addresses_out_unless_asked(run, tmp_path):
 def test_share_help_names_the_option(run):
     result = run("share", "--help")
     assert "--include-addresses" in result.stdout
+
+
+def test_show_locations_on_a_report_without_locations_says_so(run, tmp_path):
+    county = _county(tmp_path / "county.sqlite")
+    stock = run(
+        "report", "sanctuary-stock", "--db", county, "-o", tmp_path / "s.pdf", "--show-locations"
+    )
+    assert stock.returncode == 0, stock.stderr
+    assert "prints no locations" in stock.stdout
+    cases = run(
+        "report", "sanctuary-cases", "--db", county, "-o", tmp_path / "c.pdf", "--show-locations"
+    )
+    assert cases.returncode == 0, cases.stderr
+    assert "prints no locations" not in cases.stdout

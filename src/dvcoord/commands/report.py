@@ -120,6 +120,8 @@ def cmd_report(args: argparse.Namespace) -> int:
         written = kind.build(db, request)
     finally:
         db.close()
+    if args.show_locations and not kind.shows_locations:
+        _out(f"The {kind.name} report prints no locations; --show-locations made no difference.")
     pages = registry.page_count(written)
     log.info("report %s written to %s (%d pages)", kind.name, Path(written).name, pages)
     _out(f"{written} ({pages} page{'s' if pages != 1 else ''})")
