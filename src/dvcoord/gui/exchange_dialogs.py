@@ -9,6 +9,8 @@
   check it and work out the merge off the UI thread (progress and Cancel), show the
   :class:`MergePreviewDialog` (counts per table, each conflict with both versions side
   by side and a choice, the problems), merge, and show the :class:`MergeReportDialog`.
+  A file started separately from this database (see :mod:`dvcoord.exchange.matching`)
+  is said so at the top of the preview, and merged only after a confirmation.
 
 The dialogs only gather choices and show results; every rule lives in
 :mod:`dvcoord.exchange`.  Passphrases live in the password boxes and local variables
@@ -41,7 +43,7 @@ from dvcoord.exchange.merge import MINE, THEIRS, Conflict, MergePreview, MergeRe
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.formatting import format_date, format_datetime, format_pence
 from dvcoord.gui.uiload import load_ui
-from dvcoord.gui.widgets import choose_open_file, choose_save_file, show_error
+from dvcoord.gui.widgets import choose_open_file, choose_save_file, confirm, show_error
 from dvcoord.gui.workers import WorkAborted, run_in_worker
 
 log = logging.getLogger(__name__)
@@ -318,6 +320,13 @@ class MergePreviewDialog(QDialog):
             " (encrypted)" if preview.encrypted else ""
         )
         f.sourceLabel.setText(source)
+        f.warningLabel.setText(preview.unrelated_message)
+        f.warningLabel.setVisible(preview.unrelated)
+        if preview.unrelated:
+            bold = QFont(f.warningLabel.font())
+            bold.setBold(True)
+            f.warningLabel.setFont(bold)
+            ok.setText("&Merge…")
         notes = []
         if preview.upgraded:
             notes.append(
@@ -330,7 +339,11 @@ class MergePreviewDialog(QDialog):
             notes.append("These two databases have not been merged before.")
         if not preview.has_changes:
             notes.append("Nothing to merge: this database already has everything in the file.")
-        f.notesLabel.setText(" ".join(notes))
+        # one paragraph of notes, then what was matched by name and same-title plans
+        notes = ([" ".join(notes)] if notes else []) + preview.match_lines()
+        if preview.plan_warning:
+            notes.append(preview.plan_warning)
+        f.notesLabel.setText("\n".join(notes))
         f.notesLabel.setVisible(bool(notes))
 
         self._fill_counts()
@@ -514,6 +527,22 @@ class MergeReportDialog(QDialog):
 
 
 # =========================================================================== merge flow
+def confirm_unrelated(parent: QWidget | None, preview: MergePreview) -> bool:
+    """Ask before merging a file that was started separately; True: merge it."""
+    return confirm(
+        parent,
+        preview.unrelated_message,
+        title=MERGE_TITLE,
+        yes="Merge anyway",
+        no="Cancel",
+        informative=(
+            "Agencies and other lists with the same names are matched to yours; everything "
+            "else, plans included, is added beside your records. A backup is taken first."
+        ),
+        danger=True,
+    )
+
+
 def ask_passphrase(parent: QWidget | None, file_name: str) -> str | None:
     """The passphrase of an encrypted file, typed by the user (None: cancelled)."""
     text, ok = QInputDialog.getText(
@@ -578,6 +607,8 @@ def merge_received_file(
             choices = dialog.choices()
         else:
             choices = {}
+        if preview.unrelated and not confirm_unrelated(parent, preview):
+            return None
         try:
             report = run_in_worker(
                 parent,
