@@ -422,7 +422,9 @@ class IndicatorsView(QWidget):
             self.show_combo.setCurrentIndex(OFF_TARGET)
         if indicator_id:
             self.show_combo.setCurrentIndex(len(SHOW_FILTERS) - 1)
-            self.table.select_key(indicator_id)
+            if not self.table.select_key(indicator_id) and self.filter_bar.text():
+                self.filter_bar.clear()  # the search typed here hid it
+                self.table.select_key(indicator_id)
 
     def focus_filter(self) -> None:
         self.tabs.setCurrentIndex(self.table_index)

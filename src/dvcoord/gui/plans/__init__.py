@@ -6,6 +6,7 @@
   (redo and undo call the services, in one transaction each);
 * :mod:`.tree` - the themes > aims > actions tree model (drag and drop to reorder);
 * :mod:`.editors` - the detail editors beside the tree (plan, theme, aim, action);
+  :mod:`.indicator_links` - the action editor's linked performance indicators;
 * :mod:`.dialogs` - plan properties, change history, copy forward, agencies, milestone,
   progress update, move to;
 * :mod:`.view` - the Action plans view (tree, table, editors, moves, deletes) and

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from dvcoord.errors import DvcoordError
 from dvcoord.services import agencies as agency_service
+from dvcoord.services import indicators as indicator_service
 from dvcoord.services import milestones as milestone_service
 from dvcoord.services import plans as plan_service
 
@@ -331,6 +332,40 @@ def delete_update_command(
         do=do,
         undo=undo,
         redo=lambda s: plan_service.tombstone_progress_update(s, update_id),
+        **options,
+    )
+
+
+# --------------------------------------------------------------------------- indicators
+def indicator_links_command(
+    ctx: AppContext,
+    text: str,
+    action_id: str,
+    indicator_ids: list[str],
+    *,
+    link: bool,
+    **options: Any,
+) -> ServiceCommand:
+    """Link performance indicators to an action (``link``) or unlink them; undo does the
+    opposite for exactly the links this command changed.  Other views hear of it as a
+    change of "indicators"."""
+    state: dict[str, list[str]] = {"changed": []}
+
+    def apply(session: Session, ids: list[str], on: bool) -> list[str]:
+        fn = indicator_service.link_action if on else indicator_service.unlink_action
+        return [i for i in ids if fn(session, i, action_id)]
+
+    def do(session: Session) -> int:
+        state["changed"] = apply(session, indicator_ids, link)
+        return len(state["changed"])
+
+    options.setdefault("area", "indicators")
+    return ServiceCommand(
+        ctx,
+        text,
+        do=do,
+        undo=lambda s: apply(s, state["changed"], not link),
+        redo=lambda s: apply(s, state["changed"], link),
         **options,
     )
 

@@ -9,7 +9,7 @@ pressed, and then creates the row with everything filled in.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
@@ -44,9 +44,11 @@ from dvcoord.gui.plans.common import (
     today,
 )
 from dvcoord.gui.plans.dialogs import capitalised
+from dvcoord.gui.plans.indicator_links import LinkedIndicatorsTab
 from dvcoord.gui.tablemodel import Column, RowTableModel, rag_column
 from dvcoord.gui.widgets import DataTable, stretch_column
 from dvcoord.services import dates, plan_lookup
+from dvcoord.services import indicators as indicator_service
 from dvcoord.services import milestones as milestone_service
 from dvcoord.services import plans as plan_service
 from dvcoord.store.schema.plans import ACTION_STATUSES
@@ -117,6 +119,8 @@ class ActionData:
     milestones: list[MilestoneLine]
     updates: list[UpdateLine]
     rag_key: list[plan_service.RagKeyEntry]
+    #: The performance indicators linked to the action, with their latest figures.
+    indicators: list[indicator_service.IndicatorRow] = field(default_factory=list)
 
 
 def where_label(theme_code: str, theme_title: str, aim_ref: str = "", aim_text: str = "") -> str:
@@ -163,6 +167,7 @@ def fetch_action(session: Session, action_id: str, agency_names: dict[str, str])
             for u in plan_service.progress_history(session, action.id)
         ],
         rag_key=list(header.rag_key),
+        indicators=indicator_service.action_indicator_rows(session, action.id, today()),
     )
 
 
@@ -625,6 +630,10 @@ class ActionEditor(Editor):
         self.update_table.rows_selected.connect(lambda _r: self._update_buttons())
         self.tabs.addTab(self.progress_tab, "&Progress")
 
+        # linked performance indicators tab
+        self.indicators_tab = LinkedIndicatorsTab(self)
+        self.tabs.addTab(self.indicators_tab, "&Indicators")
+
     def _update_columns(self, key: Sequence[plan_service.RagKeyEntry]) -> list[Column]:
         return [
             Column("Date", lambda u: u.update_date, width=10),
@@ -690,7 +699,9 @@ class ActionEditor(Editor):
         open_ms = sum(1 for m in data.milestones if m.status == "open")
         self.tabs.setTabText(1, f"&Milestones ({open_ms} open of {len(data.milestones)})")
         self.tabs.setTabText(2, f"&Progress ({len(data.updates)})")
-        for i in (1, 2):
+        self.tabs.setTabText(3, f"&Indicators ({len(data.indicators)})")
+        self.indicators_tab.show_rows(data.indicators)
+        for i in (1, 2, 3):
             self.tabs.setTabEnabled(i, True)
         self._update_buttons()
 
@@ -733,6 +744,7 @@ class ActionEditor(Editor):
         self.up_add.setEnabled(editable)
         self.up_delete.setEnabled(editable and self.update_table.current_row() is not None)
         self.agency_button.setEnabled(not self.view.readonly)
+        self.indicators_tab.update_buttons()
 
     def start_new(self, parent_info: dict[str, Any], heading: str) -> None:
         self.data = None
@@ -742,10 +754,12 @@ class ActionEditor(Editor):
         super().start_new(parent_info, heading)
         self.milestone_model.set_rows([])
         self.update_model.set_rows([])
+        self.indicators_tab.show_rows([])
         self.tabs.setCurrentIndex(0)
         self.tabs.setTabText(1, "&Milestones")
         self.tabs.setTabText(2, "&Progress")
-        for i in (1, 2):
+        self.tabs.setTabText(3, "&Indicators")
+        for i in (1, 2, 3):
             self.tabs.setTabEnabled(i, False)
         self._update_buttons()
 

@@ -1,6 +1,6 @@
 """What the Action plans view does through dialogs: plans (new, properties, change
 history, copy forward, archive, delete), agencies (picker and manager), an action's
-milestones and progress updates.
+milestones and progress updates, its linked performance indicators.
 
 :class:`PlanOperations` is a mixin of :class:`~dvcoord.gui.plans.view.PlansView`; every
 operation is an undoable command (:mod:`.commands`) whose refusal is shown in the
@@ -19,9 +19,11 @@ from dvcoord.errors import DvcoordError, ValidationError
 from dvcoord.gui.plans import commands as cmd
 from dvcoord.gui.plans import common
 from dvcoord.gui.plans import dialogs as dlg
+from dvcoord.gui.plans.indicator_links import IndicatorPickerDialog
 from dvcoord.gui.plans.tree import one_line
-from dvcoord.gui.widgets import confirm, show_error
+from dvcoord.gui.widgets import confirm, inform, show_error
 from dvcoord.services import agencies as agency_service
+from dvcoord.services import indicators as indicator_service
 from dvcoord.services import milestones as milestone_service
 from dvcoord.services import plan_lookup
 from dvcoord.services import plans as plan_service
@@ -37,7 +39,7 @@ class PlanOperations:
 
     It relies on the view for: ``ctx``, ``plan_id``, ``readonly``, ``agencies``,
     ``tree_model``, ``action_editor``, ``_push``, ``_after``, ``_load_plans``,
-    ``reload``, ``show_plan`` and ``_may_leave_editor``.
+    ``reload``, ``show_plan``, ``_may_leave_editor``, ``_shown`` and ``_show_action``.
     """
 
     ctx: AppContext
@@ -560,6 +562,103 @@ class PlanOperations:
             self._push(command)
         except DvcoordError as exc:
             show_error(self, exc, title="Delete update")
+
+    # ================================================================== linked indicators
+    def open_indicator(self, indicator_id: str) -> None:
+        """Show the indicator in the Performance view."""
+        self.ctx.open_view("indicators", indicator_id=indicator_id)
+
+    def _after_links(self, action_id: str):
+        """After linking or unlinking: show the action's indicators again if it is the
+        action shown (nothing else in this view shows them)."""
+
+        def after(command: cmd.ServiceCommand, phase: str) -> None:
+            if self._shown == ("action", action_id):
+                self._show_action(action_id, keep_dirty=True)
+
+        return after
+
+    def _action_label(self, action_id: str) -> str:
+        data = self.action_editor.data
+        if data is not None and data.id == action_id:
+            ref = data.values.get("reference") or ""
+            return ref or one_line(data.values.get("text", ""), 40)
+        return "the action"
+
+    def link_indicators(self, action_id: str | None) -> int:
+        """Choose indicators and link them to the action (one undoable command); how many
+        were linked."""
+        if action_id is None or self.readonly:
+            return 0
+        with self.ctx.db.session() as s:
+            choices = indicator_service.indicator_choices(s)
+            linked = {i.id for i in indicator_service.indicators_for_action(s, action_id)}
+        choices = [c for c in choices if c.id not in linked]
+        label = self._action_label(action_id)
+        if not choices:
+            inform(
+                self,
+                "Every indicator is linked to this action already."
+                if linked
+                else "There are no performance indicators yet.",
+                title="Link indicators",
+                informative="Indicators are added in the Performance view.",
+            )
+            return 0
+        dialog = IndicatorPickerDialog(self, f"action {label}", choices)
+        try:
+            if not dlg.run(dialog):
+                return 0
+            chosen = dialog.chosen()
+        finally:
+            dialog.deleteLater()
+        if not chosen:
+            return 0
+        names = {c.id: c.display_name for c in choices}
+        what = (
+            f"indicator {one_line(names[chosen[0]], 40)}"
+            if len(chosen) == 1
+            else f"{len(chosen)} indicators"
+        )
+        command = cmd.indicator_links_command(
+            self.ctx,
+            f"Link {what} to action {label}",
+            action_id,
+            chosen,
+            link=True,
+            after=self._after_links(action_id),
+        )
+        try:
+            done = self._push(command)
+        except DvcoordError as exc:
+            show_error(self, exc, title="Link indicators")
+            return 0
+        self.ctx.show_message(f"Linked {what} to action {label}.")
+        return done
+
+    def unlink_indicator(self, action_id: str, row: Any) -> bool:
+        """Remove the link between the action and one indicator (undoable)."""
+        if self.readonly:
+            return False
+        label = self._action_label(action_id)
+        what = one_line(row.display_name, 40)
+        command = cmd.indicator_links_command(
+            self.ctx,
+            f"Unlink indicator {what} from action {label}",
+            action_id,
+            [row.id],
+            link=False,
+            after=self._after_links(action_id),
+        )
+        try:
+            done = self._push(command)
+        except DvcoordError as exc:
+            show_error(self, exc, title="Unlink indicator")
+            return False
+        self.ctx.show_message(
+            f"Indicator {what} unlinked from action {label}. Edit > Undo links it again."
+        )
+        return bool(done)
 
 
 def complete_milestones(
