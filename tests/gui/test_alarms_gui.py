@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from dvcoord.gui import alarms_dialogs as dlg
 from dvcoord.gui import views as view_registry
 from dvcoord.gui.alarms_view import STATUS_FILTERS, AlarmsView
+from dvcoord.gui.import_preview import NOT_IMPORTED
 from dvcoord.gui.widgets import to_qdate
 from dvcoord.services import alarms as A
 from dvcoord.services.dates import add_months
@@ -389,7 +390,7 @@ def test_import_dialog_maps_previews_and_imports(view, db, stock, tmp_path):
     assert ok.text() == "Import"
     # "Kind" was not recognised: every row is an error until it is mapped to Type
     kind_combo = dialog.combos[1]
-    assert kind_combo.currentText() == dlg.NOT_IMPORTED
+    assert kind_combo.currentText() == NOT_IMPORTED
     assert not ok.isEnabled()
     kind_combo.setCurrentIndex(kind_combo.findData("type"))
     assert [r.action for r in dialog.plan.rows] == ["add", "error", "skip"]

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from dvcoord.errors import ValidationError
 from dvcoord.services import alarms as A
+from dvcoord.services.common import case_reference_warnings
 from dvcoord.services.dates import add_months
 from dvcoord.store import Database
 from dvcoord.store.backups import copy_database
@@ -316,7 +317,7 @@ def test_case_reference_warning_is_returned_but_loan_saved(db, stock):
     ],
 )
 def test_real_case_references_pass(ref):
-    assert A.case_reference_warnings(ref) == []
+    assert case_reference_warnings(ref) == []
 
 
 @pytest.mark.parametrize(
@@ -339,14 +340,14 @@ def test_real_case_references_pass(ref):
     ],
 )
 def test_case_references_that_look_like_personal_data_warn(ref, word):
-    warnings = A.case_reference_warnings(ref)
+    warnings = case_reference_warnings(ref)
     assert warnings, ref
     assert all(w.field == "case_reference" for w in warnings)
     assert any(word in w.message for w in warnings), (ref, warnings)
 
 
 def test_empty_reference_has_no_warning_but_is_refused_at_issue():
-    assert A.case_reference_warnings("") == []
+    assert case_reference_warnings("") == []
 
 
 # --------------------------------------------------------------------------- life cycle

@@ -14,91 +14,40 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
     QDialog,
-    QHeaderView,
-    QLabel,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
-from dvcoord.errors import DvcoordError, ValidationError
+from dvcoord.errors import ValidationError
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.forms import (
+    FormDialog,
+    agencies,
+    fill_combo,
+    optional_date,
+    optional_value,
+    polish,
+    set_date,
+)
+from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import (
     DataTable,
     confirm,
     from_qdate,
-    show_error,
     stretch_column,
     to_qdate,
 )
-from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
+from dvcoord.gui.workers import run_in_worker
 from dvcoord.services import alarms as svc
-from dvcoord.services.common import FieldWarning
+from dvcoord.services.common import FieldWarning, case_reference_warnings
 from dvcoord.services.dates import add_months, format_date
-from dvcoord.store.schema.plans import Agency
 
 log = logging.getLogger(__name__)
-
-NOT_IMPORTED = "(not imported)"
-
-
-def _set_error(label: QLabel | None, widget: QWidget | None, message: str) -> None:
-    if label is not None:
-        label.setText(message)
-        label.setVisible(bool(message))
-    if widget is not None:
-        widget.setProperty("invalid", bool(message))
-        widget.setAccessibleDescription(message or widget.toolTip() or "")
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
-
-
-def agencies(ctx: AppContext) -> list[tuple[str, str]]:
-    """``(id, name)`` of the live, active agencies, by name."""
-    with ctx.db.session() as s:
-        rows = s.execute(
-            select(Agency.id, Agency.name)
-            .where(Agency.deleted_at.is_(None), Agency.active.is_(True))
-            .order_by(Agency.name)
-        ).all()
-    return [(i, n) for i, n in rows]
-
-
-def _fill_combo(combo: QComboBox, items: list[tuple[Any, str]], current: Any = None) -> None:
-    combo.clear()
-    for value, label in items:
-        combo.addItem(label, value)
-    if current is not None:
-        pos = combo.findData(current)
-        if pos >= 0:
-            combo.setCurrentIndex(pos)
-
-
-def _date(edit: QDateEdit, value: date | None = None) -> None:
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    edit.setDate(to_qdate(value or date.today()))
-
-
-def _optional(check: QCheckBox, edit: QDateEdit, value: date | None) -> None:
-    _date(edit, value)
-    check.setChecked(value is not None)
-    edit.setEnabled(value is not None)
-    check.toggled.connect(edit.setEnabled)
-
-
-def _optional_value(check: QCheckBox, edit: QDateEdit) -> date | None:
-    return from_qdate(edit.date()) if check.isChecked() else None
 
 
 def alarm_summary(alarm_id: str, ctx: AppContext) -> str:
@@ -117,94 +66,14 @@ def alarm_summary(alarm_id: str, ctx: AppContext) -> str:
 
 
 # --------------------------------------------------------------------------- base
-class FormDialog(QDialog):
-    """A dialog on a Designer form whose OK button saves through a service call.
+class AlarmForm(FormDialog):
+    """A form dialog of the alarms area (changes are announced as "alarms")."""
 
-    Subclasses set ``FORM`` and ``FIELDS`` (service field name -> widget name; the error
-    label is found by the widget's base name + "Error") and implement :meth:`apply`.
-    """
-
-    FORM = ""
-    FIELDS: dict[str, str] = {}
-    TITLE = ""
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setObjectName(f"{self.FORM}Dialog")
-        self.form = load_ui(self.FORM, self)
-        self.form.layout().setContentsMargins(14, 12, 14, 10)
-        self.setMinimumWidth(520)
-        if self.TITLE:
-            self.setWindowTitle(self.TITLE)
-        for label in self.form.findChildren(QLabel):
-            if label.objectName().endswith("Error"):
-                label.setProperty("role", "error")
-                _set_error(label, None, "")
-            elif label.objectName().endswith("Help"):
-                label.setProperty("role", "help")
-        self.result_value: Any = None
-        self.form.buttonBox.accepted.connect(self.save)
-        self.form.buttonBox.rejected.connect(self.reject)
-
-    # ------------------------------------------------------------------ errors
-    def _widgets_for(self, field: str | None) -> tuple[QLabel | None, QWidget | None]:
-        name = self.FIELDS.get(field or "")
-        if not name:
-            return None, None
-        widget = getattr(self.form, name, None)
-        base = name
-        for suffix in ("Edit", "Combo", "Date", "Spin", "Check"):
-            if base.endswith(suffix):
-                base = base[: -len(suffix)]
-        return getattr(self.form, f"{base}Error", None), widget
-
-    def clear_errors(self) -> None:
-        for field in self.FIELDS:
-            _set_error(*self._widgets_for(field), "")
-
-    def show_problem(self, exc: ValidationError) -> None:
-        label, widget = self._widgets_for(exc.field)
-        if label is None:
-            show_error(self, exc, title=self.windowTitle())
-            return
-        _set_error(label, widget, str(exc))
-        if widget is not None:
-            widget.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def error_text(self, field: str) -> str:
-        label, _ = self._widgets_for(field)
-        return label.text() if label is not None and label.isVisibleTo(self) else ""
-
-    # ------------------------------------------------------------------ saving
-    def before_save(self) -> bool:
-        """Checks that need the user (a confirmation); False keeps the dialog open."""
-        return True
-
-    def apply(self, session) -> Any:  # noqa: ANN001
-        """Write the form through the services; every FormDialog subclass defines it."""
-        raise TypeError(f"{type(self).__name__} does not say how to save its form (apply)")
-
-    def save(self) -> bool:
-        self.clear_errors()
-        if not self.before_save():
-            return False
-        try:
-            with self.ctx.db.transaction() as s:
-                self.result_value = self.apply(s)
-        except ValidationError as exc:
-            self.show_problem(exc)
-            return False
-        except DvcoordError as exc:
-            show_error(self, exc, title=self.windowTitle())
-            return False
-        self.ctx.notify_changed("alarms", self.parent())
-        self.accept()
-        return True
+    AREA = "alarms"
 
 
 # --------------------------------------------------------------------------- issue
-class IssueDialog(FormDialog):
+class IssueDialog(AlarmForm):
     """Lend an available alarm: alarm, case reference, agency, officer, dates."""
 
     FORM = "alarm_issue"
@@ -227,13 +96,13 @@ class IssueDialog(FormDialog):
         f = self.form
         with ctx.db.session() as s:
             free = svc.free_alarms(s)
-        _fill_combo(f.alarmCombo, free, alarm_id)
-        _fill_combo(f.agencyCombo, [(None, "Choose the agency…"), *agencies(ctx)])
+        fill_combo(f.alarmCombo, free, alarm_id)
+        fill_combo(f.agencyCombo, [(None, "Choose the agency…"), *agencies(ctx)])
         today = date.today()
-        _date(f.issuedDate, today)
-        _date(f.reviewDate, svc.default_review_date(today))
-        _optional(f.installedDateCheck, f.installedDate, None)
-        _optional(f.markerDateCheck, f.markerDate, None)
+        set_date(f.issuedDate, today)
+        set_date(f.reviewDate, svc.default_review_date(today))
+        optional_date(f.installedDateCheck, f.installedDate, None)
+        optional_date(f.markerDateCheck, f.markerDate, None)
         self._review_touched = False
         f.reviewDate.dateChanged.connect(self._review_edited)
         f.issuedDate.dateChanged.connect(self._issued_changed)
@@ -256,7 +125,7 @@ class IssueDialog(FormDialog):
             self._setting_review = False
 
     def warnings(self) -> list[FieldWarning]:
-        return svc.case_reference_warnings(self.form.caseRefEdit.text())
+        return case_reference_warnings(self.form.caseRefEdit.text())
 
     def _check_reference(self, _text: str = "") -> None:
         found = self.warnings()
@@ -269,8 +138,7 @@ class IssueDialog(FormDialog):
                 "The agency's own reference only: never a person's name, address or phone number."
             )
             label.setProperty("role", "help")
-        label.style().unpolish(label)
-        label.style().polish(label)
+        polish(label)
 
     def before_save(self) -> bool:
         found = self.warnings()
@@ -304,15 +172,15 @@ class IssueDialog(FormDialog):
             marac=f.maracCheck.isChecked(),
             issued_date=from_qdate(f.issuedDate.date()),
             review_date=from_qdate(f.reviewDate.date()),
-            installed_date=_optional_value(f.installedDateCheck, f.installedDate),
+            installed_date=optional_value(f.installedDateCheck, f.installedDate),
             police_marker=f.markerDateCheck.isChecked(),
-            police_marker_date=_optional_value(f.markerDateCheck, f.markerDate),
+            police_marker_date=optional_value(f.markerDateCheck, f.markerDate),
             notes=f.notesEdit.toPlainText(),
         )
 
 
 # --------------------------------------------------------------------------- return
-class ReturnDialog(FormDialog):
+class ReturnDialog(AlarmForm):
     FORM = "alarm_return"
     TITLE = "Return an alarm"
     FIELDS = {
@@ -328,16 +196,16 @@ class ReturnDialog(FormDialog):
         self.alarm_id = alarm_id
         f = self.form
         f.summaryLabel.setText(alarm_summary(alarm_id, ctx))
-        _date(f.returnedDate)
+        set_date(f.returnedDate)
         conditions = [c for c in svc.RETURN_CONDITIONS if c != "not returned"]
-        _fill_combo(f.conditionCombo, [(c, c.capitalize()) for c in conditions])
-        _fill_combo(f.reasonCombo, [(r, r.capitalize()) for r in svc.END_REASONS])
+        fill_combo(f.conditionCombo, [(c, c.capitalize()) for c in conditions])
+        fill_combo(f.reasonCombo, [(r, r.capitalize()) for r in svc.END_REASONS])
         with ctx.db.session() as s:
             alarm = svc.get_alarm(s, alarm_id)
             f.locationEdit.setText(alarm.storage_location)
             loan = svc.open_loan(s, alarm_id)
             if loan is not None and loan.end_reason in svc.END_REASONS:
-                _fill_combo(
+                fill_combo(
                     f.reasonCombo, [(r, r.capitalize()) for r in svc.END_REASONS], loan.end_reason
                 )
         f.byEdit.setText(ctx.db.user)
@@ -358,7 +226,7 @@ class ReturnDialog(FormDialog):
 
 
 # --------------------------------------------------------------------------- review
-class ReviewDialog(FormDialog):
+class ReviewDialog(AlarmForm):
     FORM = "alarm_review"
     TITLE = "Extend the review"
     FIELDS = {"review_date": "reviewDate"}
@@ -371,7 +239,7 @@ class ReviewDialog(FormDialog):
         with ctx.db.session() as s:
             loan = svc.open_loan(s, alarm_id)
             current = loan.review_date if loan is not None else date.today()
-        _date(f.reviewDate, add_months(max(current, date.today()), 3))
+        set_date(f.reviewDate, add_months(max(current, date.today()), 3))
         f.byEdit.setText(ctx.db.user)
         f.reviewDate.setFocus()
 
@@ -387,7 +255,7 @@ class ReviewDialog(FormDialog):
 
 
 # --------------------------------------------------------------------------- status
-class StatusDialog(FormDialog):
+class StatusDialog(AlarmForm):
     """Mark lost or faulty, send for repair, back in service, found, retire."""
 
     FORM = "alarm_status"
@@ -412,8 +280,8 @@ class StatusDialog(FormDialog):
         f.summaryLabel.setText(alarm_summary(alarm_id, ctx))
         with ctx.db.session() as s:
             status = svc.get_alarm(s, alarm_id).status
-        _fill_combo(f.actionCombo, svc.status_actions(status), action)
-        _date(f.dateEdit)
+        fill_combo(f.actionCombo, svc.status_actions(status), action)
+        set_date(f.dateEdit)
         f.byEdit.setText(ctx.db.user)
         f.actionCombo.currentIndexChanged.connect(self._action_changed)
         self._action_changed()
@@ -440,7 +308,7 @@ class StatusDialog(FormDialog):
 
 
 # --------------------------------------------------------------------------- log
-class LogDialog(FormDialog):
+class LogDialog(AlarmForm):
     """Record a test, battery change, SIM change or repair note."""
 
     FORM = "alarm_log"
@@ -462,9 +330,9 @@ class LogDialog(FormDialog):
         with ctx.db.session() as s:
             has_sim = svc.get_alarm(s, alarm_id).alarm_type.has_sim
         kinds = ["test", "battery change", "repair"] + (["SIM change"] if has_sim else [])
-        _fill_combo(f.kindCombo, [(k, k[0].upper() + k[1:]) for k in kinds])
-        _fill_combo(f.resultCombo, [("pass", "Passed"), ("fail", "Failed")])
-        _date(f.dateEdit)
+        fill_combo(f.kindCombo, [(k, k[0].upper() + k[1:]) for k in kinds])
+        fill_combo(f.resultCombo, [("pass", "Passed"), ("fail", "Failed")])
+        set_date(f.dateEdit)
         f.byEdit.setText(ctx.db.user)
         f.kindCombo.currentIndexChanged.connect(self._kind_changed)
         self._kind_changed()
@@ -500,7 +368,7 @@ class LogDialog(FormDialog):
 
 
 # --------------------------------------------------------------------------- types
-class TypeDialog(FormDialog):
+class TypeDialog(AlarmForm):
     FORM = "alarm_type"
     TITLE = "Alarm type"
     FIELDS = {
@@ -545,7 +413,7 @@ class TypeDialog(FormDialog):
 
 
 # --------------------------------------------------------------------------- alarm
-class AlarmDialog(FormDialog):
+class AlarmDialog(AlarmForm):
     """Add an alarm to the stock, or change one's details."""
 
     FORM = "alarm_edit"
@@ -588,16 +456,16 @@ class AlarmDialog(FormDialog):
         f.locationEdit.setText(current.get("location", ""))
         f.notesEdit.setPlainText(current.get("notes", ""))
         self._load_types(current.get("type"))
-        _fill_combo(f.ownerCombo, [(None, "(none)"), *agencies(ctx)], current.get("owner"))
-        _optional(f.purchaseDateCheck, f.purchaseDate, current.get("bought"))
-        _optional(f.warrantyDateCheck, f.warrantyDate, current.get("warranty"))
+        fill_combo(f.ownerCombo, [(None, "(none)"), *agencies(ctx)], current.get("owner"))
+        optional_date(f.purchaseDateCheck, f.purchaseDate, current.get("bought"))
+        optional_date(f.warrantyDateCheck, f.warrantyDate, current.get("warranty"))
         f.newTypeButton.clicked.connect(self.add_type)
         f.assetTagEdit.setFocus()
 
     def _load_types(self, current: str | None = None) -> None:
         with self.ctx.db.session() as s:
             types = [(t.id, t.name) for t in svc.alarm_types(s)]
-        _fill_combo(self.form.typeCombo, types, current)
+        fill_combo(self.form.typeCombo, types, current)
 
     def add_type(self) -> str | None:
         dialog = TypeDialog(self.ctx, self)
@@ -616,8 +484,8 @@ class AlarmDialog(FormDialog):
             serial_number=f.serialEdit.text(),
             type_id=f.typeCombo.currentData() or "",
             sim_number=f.simEdit.text(),
-            purchase_date=_optional_value(f.purchaseDateCheck, f.purchaseDate),
-            warranty_end=_optional_value(f.warrantyDateCheck, f.warrantyDate),
+            purchase_date=optional_value(f.purchaseDateCheck, f.purchaseDate),
+            warranty_end=optional_value(f.warrantyDateCheck, f.warrantyDate),
             owner_agency_id=f.ownerCombo.currentData(),
             storage_location=f.locationEdit.text(),
             notes=f.notesEdit.toPlainText(),
@@ -628,7 +496,7 @@ class AlarmDialog(FormDialog):
 
 
 # --------------------------------------------------------------------------- settings
-class StockSettingsDialog(FormDialog):
+class StockSettingsDialog(AlarmForm):
     FORM = "alarm_settings"
     TITLE = "Panic alarm settings"
     FIELDS = {"low_stock_threshold": "thresholdSpin"}
@@ -700,112 +568,32 @@ class HistoryDialog(QDialog):
 
 
 # --------------------------------------------------------------------------- import
-class ImportDialog(QDialog):
+class ImportDialog(ImportPreviewDialog):
     """Preview a stock spreadsheet: choose what each column holds, see every row's fate
     (add / already there / error), then import in one transaction after a backup."""
 
+    OBJECT_NAME = "alarmImportDialog"
+    FORM = "alarm_import"
+    ACTIONS = {"add": "Added", "skip": "Left as it is", "error": "Not imported"}
+    ERROR_TITLE = "Import alarm stock"
+    PROGRESS_TITLE = "Importing alarm stock"
+
     def __init__(self, ctx: AppContext, sheet, parent: QWidget | None = None) -> None:  # noqa: ANN001
-        super().__init__(parent)
         from dvcoord.importers import alarms as importer
 
-        self.ctx = ctx
-        self.importer = importer
-        self.sheet = sheet
-        self.plan = None
-        self.summary = None
-        self.setObjectName("alarmImportDialog")
-        self.form = f = load_ui("alarm_import", self)
-        f.layout().setContentsMargins(14, 12, 14, 10)
-        self.resize(960, 680)
-        f.fileLabel.setText(f"File: {sheet.path.name} ({sheet.table.name})")
-        self.mapping = QTableWidget(0, 2, f.mappingHost)
-        self.mapping.setObjectName("mappingTable")
-        self.mapping.setAccessibleName("Columns of the file and what they hold")
-        self.mapping.setHorizontalHeaderLabels(["Column in the file", "Holds"])
-        self.mapping.verticalHeader().setVisible(False)
-        self.mapping.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(f.mappingHost)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.mapping)
-        self.combos: list[QComboBox] = []
-        choices = [(None, NOT_IMPORTED)] + [(k, v[0]) for k, v in importer.FIELDS.items()]
-        headers = sheet.mapping.headers
-        for col, header in enumerate(headers):
-            if not header:
-                continue
-            row = self.mapping.rowCount()
-            self.mapping.insertRow(row)
-            item = QTableWidgetItem(header)
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            self.mapping.setItem(row, 0, item)
-            combo = QComboBox(self.mapping)
-            combo.setAccessibleName(f"What the column {header} holds")
-            _fill_combo(combo, choices, sheet.mapping.field_of(col))
-            combo.setProperty("column", col)
-            combo.currentIndexChanged.connect(lambda _i, c=combo: self._assign(c))
-            self.mapping.setCellWidget(row, 1, combo)
-            self.combos.append(combo)
-        self.model = RowTableModel(
-            [
-                Column("Where", lambda r: r.where, width=18),
-                Column("Asset tag", lambda r: r.asset_tag, width=12),
-                Column(
-                    "Will be",
-                    lambda r: {"add": "Added", "skip": "Left as it is", "error": "Not imported"}[
-                        r.action
-                    ],
-                    width=12,
-                ),
-                Column("Problems and notes", lambda r: " ".join(r.errors + r.warnings), width=60),
-            ]
-        )
-        self.preview = DataTable(self.model, f.previewHost, accessible_name="Rows of the file")
-        layout = QVBoxLayout(f.previewHost)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preview)
-        ok = f.buttonBox.button(f.buttonBox.StandardButton.Ok)
-        ok.setText("Import")
-        f.buttonBox.accepted.connect(self.run_import)
-        f.buttonBox.rejected.connect(self.reject)
-        f.skipErrorsCheck.toggled.connect(lambda _on: self._update_summary())
-        self.replan()
+        super().__init__(ctx, sheet, importer, parent)
 
-    def _assign(self, combo: QComboBox) -> None:
-        field = combo.currentData()
-        column = combo.property("column")
-        current = self.sheet.mapping.field_of(column)
-        if current is not None:
-            self.sheet.mapping.assign(current, None)
-        if field is not None:
-            self.sheet.mapping.assign(field, column)
-        # a field lives in one column: show the column it left as not imported
-        for other in self.combos:
-            if other is not combo and other.currentData() == field and field is not None:
-                other.blockSignals(True)
-                other.setCurrentIndex(0)
-                other.blockSignals(False)
-        self.replan()
+    def file_text(self) -> str:
+        return f"File: {self.source.path.name} ({self.source.table.name})"
 
-    def replan(self) -> None:
-        try:
-            with self.ctx.db.session() as s:
-                self.plan = self.importer.plan_import(s, self.sheet)
-        except ValidationError as exc:
-            self.plan = None
-            self.model.set_rows([])
-            self.form.summaryLabel.setText(str(exc))
-            self._update_summary()
-            return
-        self.model.set_rows(self.plan.rows)
-        self._update_summary()
+    def mapping_groups(self) -> list[MappingGroup]:
+        fields = [(k, v[0]) for k, v in self.importer.FIELDS.items()]
+        return [(self.source.table.name, self.source.mapping, fields)]
 
-    def _update_summary(self) -> None:
-        ok = self.form.buttonBox.button(self.form.buttonBox.StandardButton.Ok)
-        plan = self.plan
-        if plan is None:
-            ok.setEnabled(False)
-            return
+    def row_columns(self) -> list[Column]:
+        return [Column("Asset tag", lambda r: r.asset_tag, width=12)]
+
+    def summary_text(self, plan) -> str:  # noqa: ANN001
         text = (
             f"{len(plan.to_add)} alarm(s) to add ({plan.loans} on loan), "
             f"{len(plan.skipped)} already in the database, {len(plan.errors)} with errors."
@@ -814,44 +602,16 @@ class ImportDialog(QDialog):
             text += " New alarm types: " + ", ".join(plan.new_types) + "."
         if plan.new_agencies:
             text += " New agencies: " + ", ".join(plan.new_agencies) + "."
-        self.form.summaryLabel.setText(text)
-        self.form.skipErrorsCheck.setVisible(bool(plan.errors))
-        ok.setEnabled(
-            bool(plan.to_add) and (not plan.errors or self.form.skipErrorsCheck.isChecked())
-        )
+        return text
 
-    def run_import(self) -> bool:
-        plan = self.plan
-        if plan is None or not plan.to_add:
-            return False
-        skip = self.form.skipErrorsCheck.isChecked()
-        if plan.errors and not skip:
-            show_error(
-                self,
-                DvcoordError(
-                    f"{len(plan.errors)} row(s) have errors; correct them in the file, or tick "
-                    "'Import the rows without errors'."
-                ),
-                title="Import alarm stock",
-            )
-            return False
-        importer = self.importer
-        try:
-            self.summary = import_with_backup(
-                self,
-                self.ctx.db,
-                "Importing alarm stock",
-                f"Importing {len(plan.to_add)} alarm(s)",
-                lambda s: importer.apply_import(s, plan, skip_errors=skip),
-            )
-        except WorkAborted:
-            return False
-        self.ctx.notify_changed("", self.parent())
-        self.ctx.show_message(
-            f"Imported {self.summary.added} alarm(s) and {self.summary.loans} open loan(s)."
-        )
-        self.accept()
-        return True
+    def writes(self, plan):  # noqa: ANN001, ANN201
+        return plan.to_add
+
+    def progress_text(self, plan) -> str:  # noqa: ANN001
+        return f"Importing {len(plan.to_add)} alarm(s)"
+
+    def done_message(self, summary) -> str:  # noqa: ANN001
+        return f"Imported {summary.added} alarm(s) and {summary.loans} open loan(s)."
 
 
 def read_sheet_in_worker(parent: QWidget, path: Path):  # noqa: ANN201

@@ -19,7 +19,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QComboBox,
     QDialog,
     QHeaderView,
     QLabel,
@@ -29,17 +28,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from dvcoord.errors import DvcoordError, ValidationError
 from dvcoord.gui.context import AppContext
-from dvcoord.gui.tablemodel import Column, RowTableModel
+from dvcoord.gui.forms import agencies, fill_combo, set_error
+from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup
+from dvcoord.gui.tablemodel import Column
 from dvcoord.gui.uiload import load_ui
-from dvcoord.gui.widgets import DataTable, show_error
-from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
+from dvcoord.gui.widgets import show_error
+from dvcoord.gui.workers import run_in_worker
 from dvcoord.services import indicators as svc
 from dvcoord.services.plan_lookup import plan_choices
-from dvcoord.store.schema.plans import Agency
 
 log = logging.getLogger(__name__)
 
@@ -63,37 +62,6 @@ GRID_FIELDS = {
     "national": NATIONAL,
 }
 TYPED_IN = ""
-
-
-def _set_error(label: QLabel | None, widget: QWidget | None, message: str) -> None:
-    if label is not None:
-        label.setText(message)
-        label.setVisible(bool(message))
-    if widget is not None:
-        widget.setProperty("invalid", bool(message))
-        widget.setAccessibleDescription(message or widget.toolTip() or "")
-        widget.style().unpolish(widget)
-        widget.style().polish(widget)
-
-
-def _fill_combo(combo: QComboBox, items: list[tuple[Any, str]], current: Any = None) -> None:
-    combo.clear()
-    for value, label in items:
-        combo.addItem(label, value)
-    if current is not None:
-        pos = combo.findData(current)
-        if pos >= 0:
-            combo.setCurrentIndex(pos)
-
-
-def agency_choices(ctx: AppContext) -> list[tuple[str | None, str]]:
-    with ctx.db.session() as s:
-        rows = s.execute(
-            select(Agency.id, Agency.name)
-            .where(Agency.deleted_at.is_(None), Agency.active.is_(True))
-            .order_by(Agency.name)
-        ).all()
-    return [(None, "(none)"), *((i, n) for i, n in rows)]
 
 
 # --------------------------------------------------------------------------- editor
@@ -135,18 +103,18 @@ class IndicatorDialog(QDialog):
         for label in f.findChildren(QLabel):
             if label.objectName().endswith("Error"):
                 label.setProperty("role", "error")
-                _set_error(label, None, "")
+                set_error(label, None, "")
         f.valuesHelp.setProperty("role", "help")
         f.actionsHelp.setProperty("role", "help")
-        _fill_combo(
+        fill_combo(
             f.computedCombo,
             [(TYPED_IN, "Typed in (figures entered here or imported)")]
             + [(c.key, f"Computed by dvcoord: {c.name}") for c in svc.computed_choices()],
         )
-        _fill_combo(f.unitCombo, list(svc.UNIT_LABELS.items()))
-        _fill_combo(f.directionCombo, list(svc.DIRECTION_LABELS.items()))
-        _fill_combo(f.periodCombo, list(svc.PERIOD_LABELS.items()), "quarter")
-        _fill_combo(f.ownerCombo, agency_choices(ctx))
+        fill_combo(f.unitCombo, list(svc.UNIT_LABELS.items()))
+        fill_combo(f.directionCombo, list(svc.DIRECTION_LABELS.items()))
+        fill_combo(f.periodCombo, list(svc.PERIOD_LABELS.items()), "quarter")
+        fill_combo(f.ownerCombo, [(None, "(none)"), *agencies(ctx)])
         f.activeCheck.setChecked(True)
         self.grid = QTableWidget(0, len(GRID_HEADERS), f.valuesHost)
         self.grid.setObjectName("valuesGrid")
@@ -430,7 +398,7 @@ class IndicatorDialog(QDialog):
             linked_plans = {a.plan_id for a in svc.action_choices(s) if a.action_id in self.linked}
         choices: list[tuple[str | None, str]] = [(None, "Every plan")]
         choices += [(p.id, f"{p.title} ({p.status})") for p in plans]
-        _fill_combo(
+        fill_combo(
             f.planCombo, choices, next(iter(linked_plans)) if len(linked_plans) == 1 else None
         )
         f.actionFilterEdit.setMinimumWidth(240)
@@ -475,9 +443,9 @@ class IndicatorDialog(QDialog):
     # ------------------------------------------------------------------ errors
     def clear_errors(self) -> None:
         for widget_name, label_name in self.FIELDS.values():
-            _set_error(getattr(self.form, label_name), getattr(self.form, widget_name), "")
-        _set_error(self.form.valuesError, None, "")
-        _set_error(self.form.actionsError, None, "")
+            set_error(getattr(self.form, label_name), getattr(self.form, widget_name), "")
+        set_error(self.form.valuesError, None, "")
+        set_error(self.form.actionsError, None, "")
         for r in range(self.grid.rowCount()):
             for c in range(len(GRID_HEADERS)):
                 item = self.grid.item(r, c)
@@ -500,17 +468,17 @@ class IndicatorDialog(QDialog):
                 item.setToolTip(str(exc))
             period = self.grid.item(r, PERIOD)
             where = f"Row {r + 1}" + (f" ({period.text()})" if period and period.text() else "")
-            _set_error(f.valuesError, None, f"{where}, {GRID_HEADERS[c].lower()}: {exc}")
+            set_error(f.valuesError, None, f"{where}, {GRID_HEADERS[c].lower()}: {exc}")
             f.tabs.setCurrentWidget(f.valuesPage)
             self.grid.setCurrentCell(r, c)
             self.grid.setFocus()
             return
         if name == "actions":
-            _set_error(f.actionsError, None, str(exc))
+            set_error(f.actionsError, None, str(exc))
             f.tabs.setCurrentWidget(f.actionsPage)
             return
         if name in ("value", "target", "national", "period", "note"):
-            _set_error(f.valuesError, None, str(exc))
+            set_error(f.valuesError, None, str(exc))
             f.tabs.setCurrentWidget(f.valuesPage)
             return
         spec = self.FIELDS.get(name)
@@ -518,7 +486,7 @@ class IndicatorDialog(QDialog):
             show_error(self, exc, title=self.windowTitle())
             return
         widget, label = getattr(f, spec[0]), getattr(f, spec[1])
-        _set_error(label, widget, str(exc))
+        set_error(label, widget, str(exc))
         f.tabs.setCurrentWidget(f.definitionPage)
         widget.setFocus(Qt.FocusReason.OtherFocusReason)
 
@@ -574,11 +542,13 @@ class IndicatorDialog(QDialog):
 
 
 # --------------------------------------------------------------------------- import
-class ImportDialog(QDialog):
+class ImportDialog(ImportPreviewDialog):
     """Preview a spreadsheet of figures: choose what each column holds, see what each row
     will do (add, change, already there, not imported), then import in one transaction
     after a backup."""
 
+    OBJECT_NAME = "indicatorImportDialog"
+    FORM = "indicator_import"
     ACTIONS = {
         "add": "Added",
         "update": "Changed",
@@ -586,103 +556,30 @@ class ImportDialog(QDialog):
         "skip": "Left out",
         "error": "Not imported",
     }
+    ERROR_TITLE = "Import indicator values"
+    PROGRESS_TITLE = "Importing indicator values"
+    AREA = "indicators"
 
     def __init__(self, ctx: AppContext, sheet, parent: QWidget | None = None) -> None:  # noqa: ANN001
-        super().__init__(parent)
         from dvcoord.importers import indicators as importer
 
-        self.ctx = ctx
-        self.importer = importer
-        self.sheet = sheet
-        self.plan = None
-        self.summary = None
-        self.setObjectName("indicatorImportDialog")
-        self.form = f = load_ui("indicator_import", self)
-        f.layout().setContentsMargins(14, 12, 14, 10)
-        self.resize(960, 680)
-        tables = ", ".join(t.table.name for t in sheet.tables)
-        f.fileLabel.setText(f"File: {sheet.path.name} ({tables})")
-        self.mapping = QTableWidget(0, 2, f.mappingHost)
-        self.mapping.setObjectName("mappingTable")
-        self.mapping.setAccessibleName("Columns of the file and what they hold")
-        self.mapping.setHorizontalHeaderLabels(["Column in the file", "Holds"])
-        self.mapping.verticalHeader().setVisible(False)
-        self.mapping.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.mapping.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(f.mappingHost)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.mapping)
-        self.combos: list[QComboBox] = []
-        choices = [(None, "(not imported)")] + [(k, v[0]) for k, v in importer.FIELDS.items()]
-        for col, header in enumerate(sheet.mapping.headers):
-            if not header:
-                continue
-            row = self.mapping.rowCount()
-            self.mapping.insertRow(row)
-            item = QTableWidgetItem(header)
-            item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-            self.mapping.setItem(row, 0, item)
-            combo = QComboBox(self.mapping)
-            combo.setAccessibleName(f"What the column {header} holds")
-            _fill_combo(combo, choices, sheet.mapping.field_of(col))
-            combo.setProperty("column", col)
-            combo.currentIndexChanged.connect(lambda _i, c=combo: self._assign(c))
-            self.mapping.setCellWidget(row, 1, combo)
-            self.combos.append(combo)
-        self.model = RowTableModel(
-            [
-                Column("Where", lambda r: r.where, width=18),
-                Column("Indicator", lambda r: r.indicator, width=30),
-                Column("Period", lambda r: r.period, width=12),
-                Column("Will be", lambda r: self.ACTIONS[r.action], width=12),
-                Column("Problems and notes", lambda r: " ".join(r.errors + r.warnings), width=60),
-            ]
-        )
-        self.preview = DataTable(self.model, f.previewHost, accessible_name="Rows of the file")
-        layout = QVBoxLayout(f.previewHost)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preview)
-        ok = f.buttonBox.button(f.buttonBox.StandardButton.Ok)
-        ok.setText("Import")
-        f.buttonBox.accepted.connect(self.run_import)
-        f.buttonBox.rejected.connect(self.reject)
-        f.skipErrorsCheck.toggled.connect(lambda _on: self._update_summary())
-        self.replan()
+        super().__init__(ctx, sheet, importer, parent)
 
-    def _assign(self, combo: QComboBox) -> None:
-        field = combo.currentData()
-        column = combo.property("column")
-        current = self.sheet.mapping.field_of(column)
-        if current is not None:
-            self.sheet.mapping.assign(current, None)
-        if field is not None:
-            self.sheet.mapping.assign(field, column)
-        for other in self.combos:
-            if other is not combo and other.currentData() == field and field is not None:
-                other.blockSignals(True)
-                other.setCurrentIndex(0)
-                other.blockSignals(False)
-        self.replan()
+    def file_text(self) -> str:
+        tables = ", ".join(t.table.name for t in self.source.tables)
+        return f"File: {self.source.path.name} ({tables})"
 
-    def replan(self) -> None:
-        try:
-            with self.ctx.db.session() as s:
-                self.plan = self.importer.plan_import(s, self.sheet)
-        except ValidationError as exc:
-            self.plan = None
-            self.model.set_rows([])
-            self.form.summaryLabel.setText(str(exc))
-            self._update_summary()
-            return
-        self.model.set_rows(self.plan.rows)
-        self._update_summary()
+    def mapping_groups(self) -> list[MappingGroup]:
+        fields = [(k, v[0]) for k, v in self.importer.FIELDS.items()]
+        return [("", self.source.mapping, fields)]
 
-    def _update_summary(self) -> None:
-        ok = self.form.buttonBox.button(self.form.buttonBox.StandardButton.Ok)
-        plan = self.plan
-        if plan is None:
-            ok.setEnabled(False)
-            return
+    def row_columns(self) -> list[Column]:
+        return [
+            Column("Indicator", lambda r: r.indicator, width=30),
+            Column("Period", lambda r: r.period, width=12),
+        ]
+
+    def summary_text(self, plan) -> str:  # noqa: ANN001
         text = (
             f"{len(plan.added)} row(s) to add, {len(plan.updated)} to change, "
             f"{len(plan.unchanged)} already in the database or left out, "
@@ -690,45 +587,16 @@ class ImportDialog(QDialog):
         )
         if plan.new_indicators:
             text += " New indicators: " + ", ".join(s["name"] for s in plan.new_indicators) + "."
-        self.form.summaryLabel.setText(text)
-        self.form.skipErrorsCheck.setVisible(bool(plan.errors))
-        ok.setEnabled(
-            bool(plan.writes) and (not plan.errors or self.form.skipErrorsCheck.isChecked())
-        )
+        return text
 
-    def run_import(self) -> bool:
-        plan = self.plan
-        if plan is None or not plan.writes:
-            return False
-        skip = self.form.skipErrorsCheck.isChecked()
-        if plan.errors and not skip:
-            show_error(
-                self,
-                DvcoordError(
-                    f"{len(plan.errors)} row(s) have errors; correct them in the file, or tick "
-                    "'Import the rows without errors'."
-                ),
-                title="Import indicator values",
-            )
-            return False
-        importer = self.importer
-        try:
-            self.summary = import_with_backup(
-                self,
-                self.ctx.db,
-                "Importing indicator values",
-                f"Importing {len(plan.writes)} row(s)",
-                lambda s: importer.apply_import(s, plan, skip_errors=skip),
-            )
-        except WorkAborted:
-            return False
-        self.ctx.notify_changed("indicators", self.parent())
-        self.ctx.show_message(
-            f"Imported {self.summary.added} new figure(s), changed {self.summary.updated}, "
-            f"{self.summary.targets} target(s)."
+    def writes(self, plan):  # noqa: ANN001, ANN201
+        return plan.writes
+
+    def done_message(self, summary) -> str:  # noqa: ANN001
+        return (
+            f"Imported {summary.added} new figure(s), changed {summary.updated}, "
+            f"{summary.targets} target(s)."
         )
-        self.accept()
-        return True
 
 
 def read_values_in_worker(parent: QWidget, path: Path):  # noqa: ANN201

@@ -14,28 +14,30 @@ pointed out as the officer types and confirmed before saving.
 from __future__ import annotations
 
 import logging
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDateEdit,
     QDialog,
     QDialogButtonBox,
     QLabel,
     QPushButton,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy import select
 
 from dvcoord.errors import DvcoordError, ValidationError
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.forms import (
+    FormDialog,
+    agencies,
+    fill_combo,
+    optional_date,
+    optional_value,
+    polish,
+    set_date,
+)
 from dvcoord.gui.tablemodel import Column, RowTableModel
-from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import (
     DataTable,
     confirm,
@@ -43,12 +45,10 @@ from dvcoord.gui.widgets import (
     from_qdate,
     show_error,
     stretch_column,
-    to_qdate,
 )
 from dvcoord.services import sanctuary as svc
-from dvcoord.services.alarms import case_reference_warnings
+from dvcoord.services.common import case_reference_warnings
 from dvcoord.services.dates import format_date
-from dvcoord.store.schema.plans import Agency
 from dvcoord.store.schema.sanctuary import SanctuaryCase
 
 log = logging.getLogger(__name__)
@@ -65,21 +65,6 @@ REFERENCE_HELP = "The agency's own reference only: never a person's name, addres
 
 
 # --------------------------------------------------------------------------- helpers
-def _polish(widget: QWidget) -> None:
-    widget.style().unpolish(widget)
-    widget.style().polish(widget)
-
-
-def _set_error(label: QLabel | None, widget: QWidget | None, message: str) -> None:
-    if label is not None:
-        label.setText(message)
-        label.setVisible(bool(message))
-    if widget is not None:
-        widget.setProperty("invalid", bool(message))
-        widget.setAccessibleDescription(message or widget.toolTip() or "")
-        _polish(widget)
-
-
 def _set_note(label: QLabel, warnings: list[str], default: str) -> None:
     """A help label that turns into a warning (words, not only colour)."""
     if warnings:
@@ -89,45 +74,7 @@ def _set_note(label: QLabel, warnings: list[str], default: str) -> None:
         label.setText(default)
         label.setProperty("role", "help")
     label.setVisible(bool(label.text()))
-    _polish(label)
-
-
-def agencies(ctx: AppContext, current: str | None = None) -> list[tuple[str, str]]:
-    """``(id, name)`` of the active agencies (and ``current`` even if inactive), by name."""
-    with ctx.db.session() as s:
-        rows = s.execute(
-            select(Agency.id, Agency.name, Agency.active)
-            .where(Agency.deleted_at.is_(None))
-            .order_by(Agency.name)
-        ).all()
-    return [(i, n) for i, n, active in rows if active or i == current]
-
-
-def fill_combo(combo: QComboBox, items: list[tuple[Any, str]], current: Any = None) -> None:
-    combo.blockSignals(True)
-    combo.clear()
-    for value, label in items:
-        combo.addItem(label, value)
-    pos = combo.findData(current) if current is not None else -1
-    combo.setCurrentIndex(pos if pos >= 0 else (0 if combo.count() else -1))
-    combo.blockSignals(False)
-
-
-def set_date(edit: QDateEdit, value: date | None = None) -> None:
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    edit.setDate(to_qdate(value or date.today()))
-
-
-def optional_date(check: QCheckBox, edit: QDateEdit, value: date | None) -> None:
-    set_date(edit, value)
-    check.setChecked(value is not None)
-    edit.setEnabled(value is not None)
-    check.toggled.connect(edit.setEnabled)
-
-
-def optional_value(check: QCheckBox, edit: QDateEdit) -> date | None:
-    return from_qdate(edit.date()) if check.isChecked() else None
+    polish(label)
 
 
 def case_summary(ctx: AppContext, case_id: str) -> str:
@@ -143,114 +90,10 @@ def case_summary(ctx: AppContext, case_id: str) -> str:
 
 
 # --------------------------------------------------------------------------- base
-class SanctuaryForm(QDialog):
-    """A dialog on a Designer form whose OK button saves through a service call.
+class SanctuaryForm(FormDialog):
+    """A form dialog of the Sanctuary Scheme (changes are announced as "sanctuary")."""
 
-    Subclasses set ``FORM`` and ``FIELDS`` (service field -> widget name; the error label
-    is the widget's base name + "Error") and implement :meth:`apply`.
-    """
-
-    FORM = ""
-    TITLE = ""
-    FIELDS: dict[str, str] = {}
-
-    def __init__(self, ctx: AppContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.setObjectName(f"{self.FORM}Dialog")
-        self.form = load_ui(self.FORM, self)
-        self.form.layout().setContentsMargins(14, 12, 14, 10)
-        self.setMinimumWidth(520)
-        if self.TITLE:
-            self.setWindowTitle(self.TITLE)
-        for label in self.form.findChildren(QLabel):
-            if label.objectName().endswith("Error"):
-                label.setProperty("role", "error")
-                _set_error(label, None, "")
-            elif label.objectName().endswith("Help"):
-                label.setProperty("role", "help")
-                label.setVisible(bool(label.text()))
-        self.result_value: Any = None
-        box = getattr(self.form, "buttonBox", None)
-        if box is not None and box.button(QDialogButtonBox.StandardButton.Ok) is not None:
-            box.accepted.connect(self.save)
-            box.rejected.connect(self.reject)
-
-    # ------------------------------------------------------------------ errors
-    def _widgets_for(self, field: str | None) -> tuple[QLabel | None, QWidget | None]:
-        name = self.FIELDS.get(field or "")
-        if not name:
-            return None, None
-        widget = getattr(self.form, name, None)
-        base = name
-        for suffix in ("Edit", "Combo", "Date", "Spin", "Check"):
-            if base.endswith(suffix):
-                base = base[: -len(suffix)]
-                break
-        return getattr(self.form, f"{base}Error", None), widget
-
-    def clear_errors(self) -> None:
-        for field in self.FIELDS:
-            _set_error(*self._widgets_for(field), "")
-
-    def show_problem(self, exc: ValidationError) -> None:
-        label, widget = self._widgets_for(exc.field)
-        if label is None:
-            show_error(self, exc, title=self.windowTitle())
-            return
-        tabs = self.form.findChildren(QTabWidget)
-        for tab in tabs:
-            for i in range(tab.count()):
-                if widget is not None and tab.widget(i).isAncestorOf(widget):
-                    tab.setCurrentIndex(i)
-        _set_error(label, widget, str(exc))
-        if widget is not None:
-            widget.setFocus(Qt.FocusReason.OtherFocusReason)
-
-    def error_text(self, field: str) -> str:
-        label, _ = self._widgets_for(field)
-        return label.text() if label is not None and not label.isHidden() else ""
-
-    # ------------------------------------------------------------------ saving
-    def before_save(self) -> bool:
-        return True
-
-    def apply(self, session) -> Any:  # noqa: ANN001
-        raise NotImplementedError
-
-    def save(self) -> bool:
-        self.clear_errors()
-        if not self.before_save():
-            return False
-        try:
-            with self.ctx.db.transaction() as s:
-                self.result_value = self.apply(s)
-        except ValidationError as exc:
-            self.show_problem(exc)
-            return False
-        except DvcoordError as exc:
-            show_error(self, exc, title=self.windowTitle())
-            return False
-        self.ctx.notify_changed(AREA, self.parent())
-        self.accept()
-        return True
-
-    def confirm_warnings(self, messages: list[str], what: str, focus: QWidget) -> bool:
-        """Ask before saving text that may hold personal data; False keeps the dialog open."""
-        if not messages:
-            return True
-        ok = confirm(
-            self,
-            f"The {what} may hold personal data.",
-            title=f"Check the {what}",
-            informative=" ".join(dict.fromkeys(messages)) + " Save it as it is?",
-            yes="Save as it is",
-            no="Change it",
-            danger=True,
-        )
-        if not ok:
-            focus.setFocus(Qt.FocusReason.OtherFocusReason)
-        return ok
+    AREA = AREA
 
 
 # --------------------------------------------------------------------------- case
@@ -296,9 +139,9 @@ class CaseDialog(SanctuaryForm):
         self.close_button.clicked.connect(self.close_dialog)
         with ctx.db.session() as s:
             self.addresses_on = svc.address_enabled(s)
-        fill_combo(f.riskCombo, [(r, r.capitalize()) for r in svc.RISK_LEVELS], "high")
-        fill_combo(f.tenureCombo, [(t, t.capitalize()) for t in svc.TENURES])
-        fill_combo(f.permissionCombo, PERMISSION_CHOICES)
+        fill_combo(f.riskCombo, [(r, r.capitalize()) for r in svc.RISK_LEVELS], "high", quiet=True)
+        fill_combo(f.tenureCombo, [(t, t.capitalize()) for t in svc.TENURES], quiet=True)
+        fill_combo(f.permissionCombo, PERMISSION_CHOICES, quiet=True)
         self.checklist_labels: list[QLabel] = []
         host = QVBoxLayout(f.checklistHost)
         host.setContentsMargins(0, 0, 0, 0)
@@ -412,18 +255,25 @@ class CaseDialog(SanctuaryForm):
             f.agencyCombo,
             [(None, "Choose the agency…"), *agencies(self.ctx, c.get("agency_id"))],
             c.get("agency_id"),
+            quiet=True,
         )
         f.officerEdit.setText(c.get("referring_officer", ""))
         set_date(f.referralDate, c.get("referral_date"))
         fill_combo(
-            f.riskCombo, [(r, r.capitalize()) for r in svc.RISK_LEVELS], c.get("risk_level", "high")
+            f.riskCombo,
+            [(r, r.capitalize()) for r in svc.RISK_LEVELS],
+            c.get("risk_level", "high"),
+            quiet=True,
         )
         f.maracCheck.setChecked(bool(c.get("marac")))
         fill_combo(
-            f.tenureCombo, [(t, t.capitalize()) for t in svc.TENURES], c.get("tenure", "council")
+            f.tenureCombo,
+            [(t, t.capitalize()) for t in svc.TENURES],
+            c.get("tenure", "council"),
+            quiet=True,
         )
         f.landlordEdit.setText(c.get("landlord", ""))
-        fill_combo(f.permissionCombo, PERMISSION_CHOICES, c.get("permission", ""))
+        fill_combo(f.permissionCombo, PERMISSION_CHOICES, c.get("permission", ""), quiet=True)
         optional_date(f.askedCheck, f.askedDate, c.get("permission_requested_on"))
         set_date(f.replyDate, c.get("permission_on"))
         optional_date(f.consentCheck, f.consentDate, c.get("consent_on"))
@@ -555,7 +405,7 @@ class CaseDialog(SanctuaryForm):
             label.setText(f"{mark} {state}: {item.label}\n    {item.detail}")
             label.setAccessibleName(f"{item.label}: {state.lower()}. {item.detail}")
             label.setProperty("role", "error" if item.required and not item.done else "")
-            _polish(label)
+            polish(label)
         self._update_stage_buttons()
 
     def _check_reference(self, _text: str = "") -> None:
@@ -648,7 +498,7 @@ class CaseDialog(SanctuaryForm):
         f.stageNote.setText(note)
         f.stageNote.setProperty("role", "error" if "missing" in note else "help")
         f.stageNote.setVisible(bool(note))
-        _polish(f.stageNote)
+        polish(f.stageNote)
         f.revertButton.setEnabled(writable and bool(self.case_id) and self.stage != "referred")
 
     def _update_buttons(self) -> None:
@@ -871,6 +721,7 @@ class StageDialog(SanctuaryForm):
         fill_combo(
             f.outcomeCombo,
             [(None, "Choose the outcome…")] + [(o, o.capitalize()) for o in svc.OUTCOMES],
+            quiet=True,
         )
         closing = stage == "closed"
         ending = stage in svc.END_STAGES
@@ -948,11 +799,13 @@ class MeasureDialog(SanctuaryForm):
             f.itemCombo,
             [(i.id, i.name) for i in self.items.values()],
             current.item_id if current else None,
+            quiet=True,
         )
         fill_combo(
             f.contractorCombo,
             [(None, "(not recorded)"), *firms],
             current.contractor_id if current else None,
+            quiet=True,
         )
         f.quantitySpin.setValue(current.quantity if current else 1)
         set_date(f.fittedDate, current.fitted_on if current else None)
@@ -1085,7 +938,7 @@ class DeliveryDialog(SanctuaryForm):
     ) -> None:
         super().__init__(ctx, parent)
         f = self.form
-        fill_combo(f.itemCombo, _items(ctx, item_id), item_id)
+        fill_combo(f.itemCombo, _items(ctx, item_id), item_id, quiet=True)
         set_date(f.movedDate)
         with ctx.db.session() as s:
             self.suppliers = {r.item_id: r.supplier for r in svc.stock_rows(s)}
@@ -1121,7 +974,7 @@ class CountDialog(SanctuaryForm):
     ) -> None:
         super().__init__(ctx, parent)
         f = self.form
-        fill_combo(f.itemCombo, _items(ctx, item_id), item_id)
+        fill_combo(f.itemCombo, _items(ctx, item_id), item_id, quiet=True)
         set_date(f.movedDate)
         f.itemCombo.currentIndexChanged.connect(self._item_changed)
         self._item_changed()
@@ -1166,7 +1019,7 @@ class ItemDialog(SanctuaryForm):
         self.item_id = item_id
         f = self.form
         self.setWindowTitle("Change an item" if item_id else "Add a hardware item")
-        fill_combo(f.kindCombo, [(k, k.capitalize()) for k in svc.ITEM_KINDS], "other")
+        fill_combo(f.kindCombo, [(k, k.capitalize()) for k in svc.ITEM_KINDS], "other", quiet=True)
         f.activeCheck.setChecked(True)
         if item_id:
             with ctx.db.session() as s:
@@ -1174,7 +1027,12 @@ class ItemDialog(SanctuaryForm):
                 row = next(
                     r for r in svc.stock_rows(s, include_inactive=True) if r.item_id == item_id
                 )
-                fill_combo(f.kindCombo, [(k, k.capitalize()) for k in svc.ITEM_KINDS], item.kind)
+                fill_combo(
+                    f.kindCombo,
+                    [(k, k.capitalize()) for k in svc.ITEM_KINDS],
+                    item.kind,
+                    quiet=True,
+                )
                 f.nameEdit.setText(item.name)
                 if item.usual_cost_pence is not None:
                     f.costEdit.setText(f"{item.usual_cost_pence / 100:.2f}")

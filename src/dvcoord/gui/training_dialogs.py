@@ -17,7 +17,6 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
@@ -31,8 +30,16 @@ from PySide6.QtWidgets import (
 )
 
 from dvcoord.errors import DvcoordError, ValidationError
-from dvcoord.gui.alarms_dialogs import FormDialog, agencies
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.forms import (
+    FormDialog,
+    agencies,
+    fill_combo,
+    optional_date,
+    optional_value,
+    set_date,
+)
+from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import (
@@ -41,16 +48,14 @@ from dvcoord.gui.widgets import (
     from_qdate,
     show_error,
     stretch_column,
-    to_qdate,
 )
-from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
+from dvcoord.gui.workers import run_in_worker
 from dvcoord.services import training as svc
 from dvcoord.services.dates import format_date
 
 log = logging.getLogger(__name__)
 
 AREA = "training"
-NOT_IMPORTED = "(not imported)"
 OUTCOMES = [
     ("booked", "Booked"),
     ("attended", "Attended"),
@@ -60,33 +65,6 @@ OUTCOMES = [
 
 
 # --------------------------------------------------------------------------- helpers
-def fill_combo(combo: QComboBox, items: list[tuple[Any, str]], current: Any = None) -> None:
-    combo.clear()
-    for value, label in items:
-        combo.addItem(label, value)
-    if current is not None:
-        pos = combo.findData(current)
-        if pos >= 0:
-            combo.setCurrentIndex(pos)
-
-
-def set_date(edit: QDateEdit, value: date | None = None) -> None:
-    edit.setDisplayFormat("dd/MM/yyyy")
-    edit.setCalendarPopup(True)
-    edit.setDate(to_qdate(value or date.today()))
-
-
-def optional_date(check: QCheckBox, edit: QDateEdit, value: date | None) -> None:
-    set_date(edit, value)
-    check.setChecked(value is not None)
-    edit.setEnabled(value is not None)
-    check.toggled.connect(edit.setEnabled)
-
-
-def optional_value(check: QCheckBox, edit: QDateEdit) -> date | None:
-    return from_qdate(edit.date()) if check.isChecked() else None
-
-
 def fill_checklist(widget: QListWidget, items: list[tuple[str, str]], checked: set[str]) -> None:
     """Checkable rows ``(id, label)``; ``checked`` ids ticked."""
     widget.clear()
@@ -108,22 +86,7 @@ def checked_ids(widget: QListWidget) -> list[str]:
 class TrainingForm(FormDialog):
     """A form dialog of the training area (changes are announced as "training")."""
 
-    def save(self) -> bool:
-        self.clear_errors()
-        if not self.before_save():
-            return False
-        try:
-            with self.ctx.db.transaction() as s:
-                self.result_value = self.apply(s)
-        except ValidationError as exc:
-            self.show_problem(exc)
-            return False
-        except DvcoordError as exc:
-            show_error(self, exc, title=self.windowTitle())
-            return False
-        self.ctx.notify_changed(AREA, self.parent())
-        self.accept()
-        return True
+    AREA = AREA
 
 
 def _levels(ctx: AppContext) -> list[tuple[str, str]]:
@@ -980,155 +943,62 @@ class SettingsDialog(TrainingForm):
 
 
 # --------------------------------------------------------------------------- import
-class ImportDialog(QDialog):
+class ImportDialog(ImportPreviewDialog):
     """Preview a staff or attendance list: choose what each column holds, see every row's
     fate (added, updated, already recorded, error), then import after a backup."""
 
+    OBJECT_NAME = "trainingImportDialog"
+    FORM = "training_import"
+    SIZE = (980, 700)
+    TABLE_COLUMN = True
+    CLEAR_MOVED_FIELD = False
+    ACTIONS = {
+        "add": "Added",
+        "update": "Updated",
+        "skip": "Left as it is",
+        "error": "Not imported",
+    }
+    ERROR_TITLE = "Import trainees and attendance"
+    PROGRESS_TITLE = "Importing trainees and attendance"
+
     def __init__(self, ctx: AppContext, sheets, parent: QWidget | None = None) -> None:  # noqa: ANN001
-        super().__init__(parent)
         from dvcoord.importers import training as importer
 
-        self.ctx = ctx
-        self.importer = importer
-        self.sheets = sheets
-        self.plan = None
-        self.summary = None
-        self.setObjectName("trainingImportDialog")
-        self.form = f = load_ui("training_import", self)
-        f.layout().setContentsMargins(14, 12, 14, 10)
-        self.resize(980, 700)
+        super().__init__(ctx, sheets, importer, parent)
+
+    def file_text(self) -> str:
+        sheets = self.source
         tables = [t.name for t in (sheets.attendance, sheets.trainees) if t is not None]
-        f.fileLabel.setText(f"File: {sheets.path.name} ({', '.join(tables)})")
-        self.mapping = QTableWidget(0, 3, f.mappingHost)
-        self.mapping.setObjectName("mappingTable")
-        self.mapping.setAccessibleName("Columns of the file and what they hold")
-        self.mapping.setHorizontalHeaderLabels(["Table", "Column in the file", "Holds"])
-        self.mapping.verticalHeader().setVisible(False)
-        for c in range(3):
-            self.mapping.horizontalHeader().setSectionResizeMode(c, QHeaderView.ResizeMode.Stretch)
-        layout = QVBoxLayout(f.mappingHost)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.mapping)
-        self.combos: list[QComboBox] = []
+        return f"File: {sheets.path.name} ({', '.join(tables)})"
+
+    def mapping_groups(self) -> list[MappingGroup]:
+        sheets, importer = self.source, self.importer
+        groups: list[MappingGroup] = []
         for table, mapping, names in (
             (sheets.attendance, sheets.attendance_mapping, list(importer.FIELDS)),
             (sheets.trainees, sheets.trainees_mapping, list(importer.TRAINEE_FIELDS)),
         ):
-            if table is None or mapping is None:
-                continue
-            choices = [(None, NOT_IMPORTED)] + [(k, importer.FIELDS[k][0]) for k in names]
-            for col, header in enumerate(mapping.headers):
-                if not header:
-                    continue
-                row = self.mapping.rowCount()
-                self.mapping.insertRow(row)
-                for c, text in enumerate((table.name, header)):
-                    item = QTableWidgetItem(text)
-                    item.setFlags(Qt.ItemFlag.ItemIsEnabled)
-                    self.mapping.setItem(row, c, item)
-                combo = QComboBox(self.mapping)
-                combo.setAccessibleName(f"What the column {header} holds")
-                fill_combo(combo, choices, mapping.field_of(col))
-                combo.currentIndexChanged.connect(
-                    lambda _i, cb=combo, m=mapping, c=col: self._assign(cb, m, c)
-                )
-                self.mapping.setCellWidget(row, 2, combo)
-                self.combos.append(combo)
-        self.model = RowTableModel(
-            [
-                Column("Where", lambda r: r.where, width=18),
-                Column("What", lambda r: r.label, width=34),
-                Column(
-                    "Will be",
-                    lambda r: {
-                        "add": "Added",
-                        "update": "Updated",
-                        "skip": "Left as it is",
-                        "error": "Not imported",
-                    }[r.action],
-                    width=12,
-                ),
-                Column("Problems and notes", lambda r: " ".join(r.errors + r.warnings), width=60),
-            ]
+            if table is not None and mapping is not None:
+                groups.append((table.name, mapping, [(k, importer.FIELDS[k][0]) for k in names]))
+        return groups
+
+    def row_columns(self) -> list[Column]:
+        return [Column("What", lambda r: r.label, width=34)]
+
+    def summary_text(self, plan) -> str:  # noqa: ANN001
+        return plan.summary()
+
+    def writes(self, plan):  # noqa: ANN001, ANN201
+        return plan.to_write
+
+    def apply(self, session, plan, skip_errors: bool):  # noqa: ANN001, ANN201
+        return self.importer.apply_import(session, plan, self.source, skip_errors=skip_errors)
+
+    def done_message(self, summary) -> str:  # noqa: ANN001
+        return (
+            f"Imported {summary.trainees} new trainee(s) and "
+            f"{summary.attendance + summary.updated} attendance record(s)."
         )
-        self.preview = DataTable(self.model, f.previewHost, accessible_name="Rows of the file")
-        layout = QVBoxLayout(f.previewHost)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.preview)
-        ok = f.buttonBox.button(f.buttonBox.StandardButton.Ok)
-        ok.setText("Import")
-        f.buttonBox.accepted.connect(self.run_import)
-        f.buttonBox.rejected.connect(self.reject)
-        f.skipErrorsCheck.toggled.connect(lambda _on: self._update_summary())
-        self.replan()
-
-    def _assign(self, combo: QComboBox, mapping, column: int) -> None:  # noqa: ANN001
-        field = combo.currentData()
-        current = mapping.field_of(column)
-        if current is not None:
-            mapping.assign(current, None)
-        if field is not None:
-            mapping.assign(field, column)
-        self.replan()
-
-    def replan(self) -> None:
-        try:
-            with self.ctx.db.session() as s:
-                self.plan = self.importer.plan_import(s, self.sheets)
-        except DvcoordError as exc:
-            self.plan = None
-            self.model.set_rows([])
-            self.form.summaryLabel.setText(str(exc))
-            self._update_summary()
-            return
-        self.model.set_rows(self.plan.rows)
-        self._update_summary()
-
-    def _update_summary(self) -> None:
-        ok = self.form.buttonBox.button(self.form.buttonBox.StandardButton.Ok)
-        plan = self.plan
-        if plan is None:
-            ok.setEnabled(False)
-            return
-        self.form.summaryLabel.setText(plan.summary())
-        self.form.skipErrorsCheck.setVisible(bool(plan.errors))
-        ok.setEnabled(
-            bool(plan.to_write) and (not plan.errors or self.form.skipErrorsCheck.isChecked())
-        )
-
-    def run_import(self) -> bool:
-        plan = self.plan
-        if plan is None or not plan.to_write:
-            return False
-        skip = self.form.skipErrorsCheck.isChecked()
-        if plan.errors and not skip:
-            show_error(
-                self,
-                DvcoordError(
-                    f"{len(plan.errors)} row(s) have errors; correct them in the file, or tick "
-                    "'Import the rows without errors'."
-                ),
-                title="Import trainees and attendance",
-            )
-            return False
-        importer, sheets = self.importer, self.sheets
-        try:
-            self.summary = import_with_backup(
-                self,
-                self.ctx.db,
-                "Importing trainees and attendance",
-                f"Importing {len(plan.to_write)} row(s)",
-                lambda s: importer.apply_import(s, plan, sheets, skip_errors=skip),
-            )
-        except WorkAborted:
-            return False
-        self.ctx.notify_changed("", self.parent())
-        self.ctx.show_message(
-            f"Imported {self.summary.trainees} new trainee(s) and "
-            f"{self.summary.attendance + self.summary.updated} attendance record(s)."
-        )
-        self.accept()
-        return True
 
 
 def read_file_in_worker(parent: QWidget, path: Path):  # noqa: ANN201

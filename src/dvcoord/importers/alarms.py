@@ -41,6 +41,7 @@ from dvcoord.importers.tabular import (
     write_xlsx,
 )
 from dvcoord.services import alarms as svc
+from dvcoord.services.common import case_reference_warnings
 from dvcoord.services.dates import parse_uk_date
 from dvcoord.store.schema.alarms import Alarm, DeviceLogEntry, Loan
 from dvcoord.store.schema.plans import Agency
@@ -617,7 +618,7 @@ def plan_import(
                 values["review_date"] = svc.default_review_date(issued)
             elif issued and review and review <= issued:
                 errors.append("The review date must be after the issue date.")
-            warnings.extend(w.message for w in svc.case_reference_warnings(ref))
+            warnings.extend(w.message for w in case_reference_warnings(ref))
         elif ref or values.get("issued_date"):
             warnings.append(
                 f"The alarm is {status}, so the case reference and issue date are not imported."

@@ -32,8 +32,8 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from dvcoord.errors import ValidationError
-from dvcoord.services.common import FieldWarning
-from dvcoord.services.dates import add_months, format_date
+from dvcoord.services.common import FieldWarning, case_reference_warnings
+from dvcoord.services.dates import add_months, format_date, uk_date
 from dvcoord.store.base import utcnow
 from dvcoord.store.schema.alarms import (
     ALARM_STATUSES,
@@ -77,7 +77,6 @@ __all__ = [
     "status_actions",
     "back_in_service",
     "batteries_due",
-    "case_reference_warnings",
     "create_alarm",
     "create_alarm_type",
     "dashboard_tiles",
@@ -384,68 +383,6 @@ def _flush(session: Session, note: str) -> None:
 
 
 # --------------------------------------------------------------------------- case refs
-_TITLES = r"(?:mr|mrs|ms|miss|mx|dr|master|mstr|sir|dame|lady|lord)"
-_TITLE_RE = re.compile(rf"(?i)(?<![A-Za-z]){_TITLES}\.?\s+[A-Za-z]")
-_CAPITALISED_WORD = re.compile(r"^[A-Z][a-z]+(?:[-'’][A-Za-z][a-z]+)*$")
-_POSTCODE_RE = re.compile(r"(?i)(?<![A-Za-z0-9])[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}(?![A-Za-z0-9])")
-_STREET_WORDS = (
-    "road|rd|street|st|avenue|ave|lane|ln|close|cl|drive|dr|way|court|ct|crescent|cres|"
-    "place|pl|gardens|gdns|grove|gr|terrace|tce|hill|park|square|sq|row|walk|mews|rise|"
-    "view|parade|green|vale|meadow|meadows|estate|house|cottages|cottage|farm|wharf|"
-    "quay|gate|yard|field|fields|end|hall|lodge|manor|chase|boulevard|broadway"
-)
-_HOUSE_RE = re.compile(
-    rf"(?i)(?<![A-Za-z0-9\-/])\d{{1,4}}[a-z]?,?\s+(?:[A-Za-z'’\-]+\s+){{0,3}}(?:{_STREET_WORDS})\b"
-)
-_FLAT_RE = re.compile(r"(?i)\b(?:flat|apartment|apt|unit)\s*\d")
-_PHONE_RE = re.compile(r"(?<!\d)(?:\+44\s?|0)(?:\d[\s-]?){9,10}(?!\d)")
-_EMAIL_RE = re.compile(r"[^\s@]+@[^\s@]+\.[A-Za-z]{2,}")
-_CASE_REF_HINT = "Use the agency's case reference, for example MARAC-2024-117."
-
-
-def case_reference_warnings(reference: str | None) -> list[FieldWarning]:
-    """Why a case reference might hold personal data (empty list: looks like a reference).
-
-    Heuristics, chosen so that real references (``MARAC-2024-117``, ``WK-MARAC-2025-031``,
-    ``IDVA/23/0456``, ``CIN 123456``) pass and these are caught:
-
-    * a title followed by a word ("Mrs Smith", "Dr. Jones") -> a name;
-    * two or more capitalised words and no digit ("Jane Smith", "Mary-Ann O'Brien");
-    * no digit at all (a single word like "Smith" or "JANE") -> may be a name;
-    * a UK postcode ("TN13 1AA", "me14 2ll") -> an address;
-    * a house number followed by a street word ("12 Acacia Avenue", "3a High St"), or
-      "Flat 2" -> an address;
-    * a UK phone number ("07700 900123") or an e-mail address -> contact details.
-    """
-    text = " ".join((reference or "").split())
-    if not text:
-        return []
-    fld = "case_reference"
-    found: list[FieldWarning] = []
-    if _EMAIL_RE.search(text):
-        found.append(FieldWarning(fld, "This looks like an e-mail address. " + _CASE_REF_HINT))
-    if _PHONE_RE.search(text):
-        found.append(FieldWarning(fld, "This looks like a phone number. " + _CASE_REF_HINT))
-    if _POSTCODE_RE.search(text):
-        found.append(FieldWarning(fld, "This looks like it contains a postcode. " + _CASE_REF_HINT))
-    elif _HOUSE_RE.search(text) or _FLAT_RE.search(text):
-        found.append(FieldWarning(fld, "This looks like an address. " + _CASE_REF_HINT))
-    if not found:
-        words = [w for w in re.split(r"[\s,]+", text) if w]
-        has_digit = any(ch.isdigit() for ch in text)
-        capitalised = [w for w in words if _CAPITALISED_WORD.match(w)]
-        if _TITLE_RE.search(text) or (not has_digit and len(capitalised) >= 2):
-            found.append(FieldWarning(fld, "This looks like a person's name. " + _CASE_REF_HINT))
-        elif not has_digit:
-            found.append(
-                FieldWarning(
-                    fld,
-                    "Case references usually carry a number; this may be a name. " + _CASE_REF_HINT,
-                )
-            )
-    return found
-
-
 def _clean_case_reference(reference: str | None) -> str:
     text = " ".join((reference or "").split())
     if not text:
@@ -1568,7 +1505,7 @@ def inventory(
         last_test = _as_date(last_test)
         last_battery = _as_date(last_battery)
         in_service = status in IN_SERVICE_STATUSES
-        fallback = bought or created.date()
+        fallback = bought or uk_date(created)
         out.append(
             InventoryRow(
                 alarm_id=aid,
@@ -1712,7 +1649,7 @@ def tests_due(session: Session, today: date, within_days: int = 0) -> list[DueTe
         session, [AlarmType.test_interval_days], AlarmType.test_interval_days > 0
     ):
         last_test = _as_date(last_test)
-        due = _next_test(last_test, bought or created.date(), interval)
+        due = _next_test(last_test, bought or uk_date(created), interval)
         if due is not None and due <= limit:
             out.append(
                 DueTest(aid, tag, type_name, status, last_test, due, max(0, (today - due).days))
@@ -1729,7 +1666,7 @@ def batteries_due(session: Session, today: date, within_days: int = 0) -> list[D
         session, [AlarmType.battery_life_months], AlarmType.battery_life_months > 0
     ):
         last = _as_date(last)
-        due = _battery_due(last, bought or created.date(), months)
+        due = _battery_due(last, bought or uk_date(created), months)
         if due is not None and due <= limit:
             out.append(
                 DueBattery(aid, tag, type_name, status, last, due, max(0, (today - due).days))
@@ -1812,7 +1749,7 @@ def device_history(session: Session, alarm_id: str) -> DeviceHistory:
     # Same day: purchase, then issue and installation, then the log in the order written.
     order = {"purchased": 0, "issued": 1, "installed": 2}
     events.sort(key=lambda e: (e.on, order.get(e.kind, 5)))
-    fallback = alarm.purchase_date or alarm.created_at.date()
+    fallback = alarm.purchase_date or uk_date(alarm.created_at)
     last_test = max(
         (e.entry_date for e in log if e.kind == "test" and e.result == "pass"), default=None
     )

@@ -43,8 +43,7 @@ from sqlalchemy import Integer, String, and_, case, cast, distinct, func, or_, s
 from sqlalchemy.orm import Session
 
 from dvcoord.errors import ValidationError
-from dvcoord.services.alarms import case_reference_warnings
-from dvcoord.services.common import FieldWarning
+from dvcoord.services.common import FieldWarning, case_reference_warnings
 from dvcoord.services.dates import (
     financial_year_of,
     format_date,
