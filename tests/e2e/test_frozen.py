@@ -18,7 +18,7 @@ Python anywhere in it):
   lxml), ``export-plan`` to .xlsx and its import back (openpyxl), ``backup``;
 * the window opens offscreen on the demo and on a file from the first schema revision
   (upgraded on open: the migrations are found and run from the bundle), prints
-  ``shown`` and exits 0 (``DVCOORD_QUIT_AFTER_SHOWN``);
+  ``shown`` then ``usable`` and exits 0 (``DVCOORD_QUIT_AFTER_SHOWN``);
 * nothing is written next to the executable, in the working folder except what was
   asked for, or (traced with strace, when it is installed) anywhere outside ``HOME``
   but the system temporary folder, where nothing is left behind; no internet socket is
@@ -344,13 +344,13 @@ def test_frozen_bundle_runs_offline_from_an_empty_environment(bundle, tmp_path):
 
     # 4. The window, offscreen: on the demo, and on a file from the first revision.
     shown = run("window on the demo", "--db", "demo.sqlite", gui=True).stdout
-    assert shown.splitlines()[-1:] == ["shown"], f"window: {shown}"
+    assert shown.splitlines()[-2:] == ["shown", "usable"], f"window: {shown}"
     chain = migrate._chain()
     first = next(rev for rev, down in chain.items() if down is None)
     old = _old_database(work / "old.sqlite", first)
     assert _revision(old) != migrate.head_revision()
     shown = run("window on an old file", "--db", "old.sqlite", gui=True).stdout
-    assert shown.splitlines()[-1:] == ["shown"], f"window on an old file: {shown}"
+    assert shown.splitlines()[-2:] == ["shown", "usable"], f"window on an old file: {shown}"
     assert _revision(old) == migrate.head_revision(), "the bundle did not run its migrations"
 
     # 5. Where it wrote.

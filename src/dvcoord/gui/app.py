@@ -414,16 +414,18 @@ def _create_attempt(path: Path, user: str) -> Callable[..., Database]:
 
 
 # --------------------------------------------------------------------------- entry point
-def _quit_after_shown(app: QApplication) -> None:
-    """``DVCOORD_QUIT_AFTER_SHOWN=1``: print ``shown`` once the window has been laid out
-    and painted *with the database open in it* (usable), then quit normally.  For start-up timing (bench/bench_packaging.py) and
-    the frozen smoke test; a windowed Windows executable has no stdout, so the line is
-    also logged."""
+def _report_shown(app: QApplication, mark: str) -> None:
+    """``DVCOORD_QUIT_AFTER_SHOWN=1``: print ``shown`` once the waiting window has been
+    laid out and painted, then ``usable`` once the database is open in it and the first
+    view painted; after ``usable``, quit normally.  For start-up timing (bench/) and the
+    frozen smoke test; a windowed Windows executable has no stdout, so the line is also
+    logged."""
     app.processEvents()
-    log.info("main window shown; quitting (DVCOORD_QUIT_AFTER_SHOWN)")
+    log.info("main window %s (DVCOORD_QUIT_AFTER_SHOWN)", mark)
     if sys.stdout is not None:
-        print("shown", flush=True)
-    QTimer.singleShot(0, app.quit)
+        print(mark, flush=True)
+    if mark == "usable":
+        QTimer.singleShot(0, app.quit)
 
 
 def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
@@ -439,6 +441,9 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
     window = MainWindow(None, settings)
     window.show_opening(_describe_target(db_path, demo))
     window.show()
+    timing = bool(os.environ.get("DVCOORD_QUIT_AFTER_SHOWN"))
+    if timing:
+        _report_shown(app, "shown")
     db = open_startup_database(
         db_path, demo, settings, parent=window, on_attempt=window.show_opening
     )
@@ -450,8 +455,8 @@ def run_gui(db_path: Path | None = None, demo: bool = False) -> int:
     window.attach_database(db)
     if not demo:
         backup_thread = start_background_backup(db.path)
-    if os.environ.get("DVCOORD_QUIT_AFTER_SHOWN"):
-        _quit_after_shown(app)
+    if timing:
+        _report_shown(app, "usable")
     code = app.exec()
     if not demo:
         backup_thread.join(timeout=30)
