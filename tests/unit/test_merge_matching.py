@@ -378,3 +378,25 @@ def test_agency_names_are_never_doubled(tmp_path_factory, left, right):
     rows = shared_rows(b)
     again = merge(b, a)[1]
     assert again.totals.writes == 0 and shared_rows(b) == rows
+
+
+def test_repointing_that_would_break_a_uniqueness_rule_leaves_the_copy_alone(tmp_path):
+    from dvcoord.store.engine import raw_connect
+
+    path = tmp_path / "copy.sqlite"
+    execute(
+        path,
+        "CREATE TABLE agency (id TEXT PRIMARY KEY)",
+        "CREATE TABLE link (id TEXT PRIMARY KEY, agency_id TEXT UNIQUE)",
+        "INSERT INTO agency VALUES ('x'), ('y')",
+        "INSERT INTO link VALUES ('1', 'x'), ('2', 'y')",
+    )
+    found = {"agency": [matching.NameMatch("agency", "x", "y", "Police", "name")]}
+    refs = {"agency": [("link", "agency_id")]}
+    assert not matching.repoint(path, found, refs, raw_connect)
+    assert query(path, "SELECT id FROM agency ORDER BY id") == [("x",), ("y",)]
+    assert query(path, "SELECT agency_id FROM link ORDER BY id") == [("x",), ("y",)]
+    execute(path, "DELETE FROM link WHERE id = '2'")
+    assert matching.repoint(path, found, refs, raw_connect)
+    assert query(path, "SELECT id FROM agency") == [("y",)]
+    assert query(path, "SELECT agency_id FROM link") == [("y",)]

@@ -240,14 +240,16 @@ def repoint(
     matches: dict[str, list[NameMatch]],
     references: dict[str, list[tuple[str, str]]],
     connect: Callable[..., sqlite3.Connection],
-) -> None:
+) -> bool:
     """Re-point every reference to a matched row at the local row, and drop the matched
     rows, in the private checked copy at ``path`` (one transaction).
 
-    ``references`` maps a reference table to its (table, column) foreign keys.
+    ``references`` maps a reference table to its (table, column) foreign keys.  False
+    (and the copy untouched) if re-pointing would break a uniqueness rule of the copy:
+    the file is then merged by id alone, as before matching existed.
     """
     if not matches:
-        return
+        return True
     conn = connect(path, readonly=False, untrusted=True)
     try:
         conn.execute("PRAGMA foreign_keys=OFF")
@@ -262,6 +264,10 @@ def repoint(
                 f"DELETE FROM {_q(table)} WHERE id = ?", [(m.incoming_id,) for m in found]
             )
         conn.execute("COMMIT")
+        return True
+    except sqlite3.IntegrityError:
+        conn.execute("ROLLBACK")
+        return False
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")

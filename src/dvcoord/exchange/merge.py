@@ -607,6 +607,18 @@ def _keep_withheld_addresses(db, checked: gate.CheckedFile) -> None:
     withheld.keep_local_addresses(Path(db.path), checked.path)
 
 
+def _address_winner(
+    table: str, mine: tuple, theirs: tuple, pos: dict[str, int], own_id: str, peer_id: str
+) -> str | None:
+    """Two versions of a Sanctuary Scheme case that are the same version except that one
+    address is blank (what withholding leaves behind): the version of the database that
+    made it wins, else the one with the address (None: the rule below decides).  See
+    :func:`dvcoord.exchange.withheld.same_version_winner`."""
+    from dvcoord.exchange import withheld
+
+    return withheld.same_version_winner(table, mine, theirs, pos, own_id, peer_id)
+
+
 def _conflicts(
     loc: sqlite3.Connection, inc: sqlite3.Connection, table: Table, ids: list, dialect
 ) -> list[Conflict]:  # noqa: ANN001
@@ -736,7 +748,8 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
                         _Pending(
                             mine[0],
                             _Planned(kind, mine[upd], fk),
-                            rule_winner(mine, theirs, ix),
+                            _address_winner(table.name, mine, theirs, pos, own_id, peer_id)
+                            or rule_winner(mine, theirs, ix),
                             any(mine[i] != theirs[i] for i in content),
                             (mine[upd] or "", mine[orig]),
                             (theirs[upd] or "", theirs[orig]),
@@ -864,7 +877,13 @@ def _match_reference_rows(
             for column, parent in _fk_columns(table, shared):
                 if parent in found:
                     references[parent].append((table.name, column))
-        matching.repoint(checked.path, found, references, raw_connect)
+        if not matching.repoint(checked.path, found, references, raw_connect):
+            log.warning(
+                "received file %s: matching by name would break a uniqueness rule; "
+                "merged by id only",
+                checked.file_name,
+            )
+            return {}
         log.info(
             "received file %s: %d reference rows matched by name",
             checked.file_name,
