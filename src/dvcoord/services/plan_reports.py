@@ -36,7 +36,14 @@ from sqlalchemy.orm import Session
 from dvcoord.errors import DvcoordError
 from dvcoord.services import milestones as ms
 from dvcoord.services import plans as ps
-from dvcoord.services.dates import format_date, fy_label, quarter_label, quarter_of, quarter_range
+from dvcoord.services.dates import (
+    format_date,
+    fy_label,
+    quarter_label,
+    quarter_of,
+    quarter_range,
+    uk_date,
+)
 from dvcoord.services.milestones import MilestoneRow
 from dvcoord.services.plans import ActionRow
 from dvcoord.store.schema.plans import Agency, Milestone, Plan, PlanChange
@@ -687,7 +694,7 @@ def changed_actions(
     added: set[str] = set()
     audit = ps.changes_since(session, since, plan_id=plan_id)
     plan = session.get(Plan, plan_id)
-    created = plan.created_at.astimezone().date() if plan and plan.created_at else None
+    created = uk_date(plan.created_at) if plan and plan.created_at else None
     new_plan = created is not None and created >= since
     if new_plan:
         # The whole plan is new since the date (entered, imported or copied forward):
@@ -710,7 +717,7 @@ def changed_actions(
         ).all()
     )
     for row in audit:
-        when = row.at.astimezone().date()
+        when = uk_date(row.at)  # stored in UTC; the day is a UK day
         if row.action_id in added:
             if row.table == "action" and row.action == "insert":
                 note(row.action_id, when, "Added to the plan")

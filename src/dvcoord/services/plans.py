@@ -28,10 +28,11 @@ import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, fields, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
+from operator import itemgetter
 from typing import Any
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import func, null, select, text
 from sqlalchemy.orm import Session, object_session
 
 from dvcoord.errors import ValidationError
@@ -2248,18 +2249,23 @@ _TABLE_NOUNS = {
 CHANGE_TABLES = ("action", "progress_update", "milestone")
 
 
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _show(value: Any) -> str:
     if value is None or value == "":
         return "(blank)"
-    if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if isinstance(value, str) and len(value) == 10 and _ISO_DAY.fullmatch(value):
         return dates.format_date(date.fromisoformat(value))
     return str(value)
 
 
-def _as_utc_datetime(since: date | datetime) -> datetime:
+def _since_instant(since: date | datetime) -> datetime:
+    """Where "since" starts: a date is a UK date, so from 00:00 UK time (GMT or BST) on
+    it; a datetime is that instant (a naive one counts as UTC, as the store keeps times)."""
     if isinstance(since, datetime):
         return since if since.tzinfo else since.replace(tzinfo=UTC)
-    return datetime.combine(since, time.min, tzinfo=UTC)
+    return dates.uk_day_start(since)
 
 
 def changes_since(
@@ -2269,42 +2275,56 @@ def changes_since(
     plan_id: str | None = None,
     tables: Sequence[str] = CHANGE_TABLES,
 ) -> list[ChangeRow]:
-    """What was added, changed, deleted or restored since ``since`` (a date means from
-    its start, UTC), read from the audit trail, oldest first; for board papers.
+    """What was added, changed, deleted or restored since ``since``, read from the audit
+    trail, oldest first; for board papers.
 
-    ``tables`` defaults to actions, progress updates and milestones; add ``"plan"``,
-    ``"theme"``, ``"aim"`` or ``"plan_change"`` for structural changes.  Edits that
-    changed only bookkeeping are left out.  Runs a fixed number of queries.
+    A date is a UK date: "since 01/07/2026" starts at 00:00 BST that day (23:00 UTC on
+    30/06).  Each row's ``at`` is UTC; show it with :func:`dates.uk_local` or group it
+    by :func:`dates.uk_date`.  ``tables`` defaults to actions, progress updates and
+    milestones; add ``"plan"``, ``"theme"``, ``"aim"`` or ``"plan_change"`` for
+    structural changes.  Edits that changed only bookkeeping are left out.
+
+    Runs a fixed number of queries (plus one per 500 rows kept when ``plan_id`` is
+    given).  The audit rows are found through the ``(table_name, at)`` index; each
+    row's JSON is decoded once, and only for the rows kept: for one plan the ``before``
+    and ``after`` of its rows alone are read, in a second query.
     """
+    if session.autoflush:
+        session.flush()  # the audit rows of pending changes (Core, below, does not flush)
     state_json = func.coalesce(AuditEntry.after, AuditEntry.before)
-    is_edit = AuditEntry.action.in_(("update", "merge"))
-    query = (
-        select(
-            AuditEntry.at,
-            AuditEntry.user,
-            AuditEntry.table_name,
-            AuditEntry.row_id,
-            AuditEntry.action,
-            *(func.json_extract(state_json, f"$.{key}") for key in _STATE_KEYS),
-            case((is_edit, AuditEntry.before)),
-            case((is_edit, AuditEntry.after)),
-        )
-        .where(AuditEntry.at >= _as_utc_datetime(since), AuditEntry.table_name.in_(list(tables)))
-        .order_by(AuditEntry.id)
-    )
-    parsed = []
+    whole = plan_id is None
+    query = select(
+        AuditEntry.id,
+        AuditEntry.at,
+        AuditEntry.user,
+        AuditEntry.table_name,
+        AuditEntry.row_id,
+        AuditEntry.action,
+        func.json_extract(state_json, "$.action_id"),
+        func.json_extract(state_json, "$.theme_id"),
+        func.json_extract(state_json, "$.plan_id"),
+        AuditEntry.before if whole else null(),
+        AuditEntry.after if whole else null(),
+    ).where(AuditEntry.table_name.in_(list(tables)), AuditEntry.at >= _since_instant(since))
+    conn = session.connection()
+    # Sorted here rather than by ORDER BY, which would make SQLite carry every row, JSON
+    # and all, through a temporary B-tree.
+    rows = sorted(conn.execute(query).all(), key=itemgetter(0))
     action_ids: set[str] = set()
     theme_ids: set[str] = set()
-    for row in session.execute(query):
-        state = {k: v for k, v in zip(_STATE_KEYS, row[5:-2], strict=True) if v is not None}
-        entry = _Entry(*row[:5])
-        if entry.table_name == "action":
-            action_ids.add(entry.row_id)
-        elif "action_id" in state:
-            action_ids.add(state["action_id"])
-        elif "theme_id" in state:
-            theme_ids.add(state["theme_id"])
-        parsed.append((entry, row[-2], row[-1], state))
+    plan_ids: set[str] = set()
+    for row in rows:
+        table, row_id, state_action, state_theme, state_plan = row[3], row[4], *row[6:9]
+        if table == "action":
+            action_ids.add(row_id)
+        elif state_action:
+            action_ids.add(state_action)
+        elif state_theme:
+            theme_ids.add(state_theme)
+        if table == "plan":
+            plan_ids.add(row_id)
+        elif state_plan:
+            plan_ids.add(state_plan)
     actions = _lookup(
         session,
         select(Action.id, Action.reference, Action.plan_id, Action.text),
@@ -2312,79 +2332,65 @@ def changes_since(
         action_ids,
     )
     themes = _lookup(session, select(Theme.id, Theme.plan_id), Theme.id, theme_ids)
-    plan_ids = {row[2] for row in actions.values()} | {row[1] for row in themes.values()}
-    for entry, _b, _a, state in parsed:
-        if "plan_id" in state:
-            plan_ids.add(state["plan_id"])
-        if entry.table_name == "plan":
-            plan_ids.add(entry.row_id)
+    plan_ids |= {row[2] for row in actions.values()} | {row[1] for row in themes.values()}
     plans = _lookup(session, select(Plan.id, Plan.title), Plan.id, plan_ids)
 
-    out = []
-    for entry, before, after, state in parsed:
-        table = entry.table_name
-        if table == "action":
-            action_id = entry.row_id
-        else:
-            action_id = state.get("action_id", "")
+    kept = []
+    for row in rows:
+        table, row_id, state_action, state_theme, state_plan = row[3], row[4], *row[6:9]
+        action_id = row_id if table == "action" else (state_action or "")
         act = actions.get(action_id)
         if table == "plan":
-            row_plan = entry.row_id
+            row_plan = row_id
         elif act is not None:
             row_plan = act[2]
         elif table == "aim":
-            row_plan = themes.get(state.get("theme_id", ""), ("", ""))[1]
+            row_plan = themes.get(state_theme or "", ("", ""))[1]
         else:
-            row_plan = state.get("plan_id", "")
-        if plan_id is not None and row_plan != plan_id:
-            continue
+            row_plan = state_plan or ""
+        if whole or row_plan == plan_id:
+            kept.append((row, action_id, act, row_plan))
+    bodies = {} if whole else _audit_bodies(session, [k[0][0] for k in kept])
+
+    out = []
+    for row, action_id, act, row_plan in kept:
+        at, user, table, row_id, kind = row[1:6]
+        before, after = row[9:11] if whole else bodies[row[0]]
+        text_state = after or before
+        state: dict[str, Any] = json.loads(text_state) if text_state else {}
         changes: tuple[FieldChange, ...] = ()
-        if entry.action in ("update", "merge") and before and after:
-            changes = _diff(json.loads(before), json.loads(after))
-            if not changes and entry.action == "update":
+        if kind in ("update", "merge") and before and after:
+            changes = _diff(json.loads(before), state)
+            if not changes and kind == "update":
                 continue
         reference = act[1] if act else ""
-        desc = _describe(entry.action, table, state, reference, changes)
         out.append(
             ChangeRow(
-                entry.at,
-                entry.user,
+                at,
+                user,
                 table,
-                entry.row_id,
-                entry.action,
+                row_id,
+                kind,
                 row_plan,
                 plans.get(row_plan, ("", ""))[1],
-                action_id or "",
+                action_id,
                 reference,
-                desc,
+                _describe(kind, table, state, reference, changes),
                 changes,
             )
         )
     return out
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    at: datetime
-    user: str
-    table_name: str
-    row_id: str
-    action: str
-
-
-#: Values of an audited row that describe it (read with SQLite's json_extract).
-_STATE_KEYS = (
-    "action_id",
-    "theme_id",
-    "plan_id",
-    "text",
-    "reference",
-    "due_text",
-    "update_date",
-    "rag",
-    "title",
-    "summary",
-)
+def _audit_bodies(session: Session, ids: list[int]) -> dict[int, tuple[str | None, str | None]]:
+    """``before`` and ``after`` of these audit rows, by id."""
+    query = select(AuditEntry.id, AuditEntry.before, AuditEntry.after)
+    found: dict[int, tuple[str | None, str | None]] = {}
+    conn = session.connection()
+    for start in range(0, len(ids), 500):
+        for row in conn.execute(query.where(AuditEntry.id.in_(ids[start : start + 500]))):
+            found[row[0]] = (row[1], row[2])
+    return found
 
 
 def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[FieldChange, ...]:
