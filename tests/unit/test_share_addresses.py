@@ -198,17 +198,58 @@ def test_a_deliberate_clear_travels_in_a_copy_with_addresses(county, district, t
     assert addresses(district) == expected
 
 
-def test_a_clear_first_received_without_addresses_stays_local(county, district, tmp_path):
-    """The copy that carried the clear withheld addresses, so the district kept its
-    address; the same version sent again later (with addresses) is not a new change."""
+def test_a_clear_travels_in_the_copy_with_addresses_not_the_one_without(county, district, tmp_path):
+    """The copy that carried the clear left addresses out, so the district kept its
+    address; the county's next copy with addresses included carries its clear."""
     edit(county, "SDC-SS-2026-003", "Officer A", address="")
     merge(district, share_copy(county, tmp_path / "held.sqlite"))
     assert addresses(district) == ADDRESSES
+    merge(district, share_copy(county, tmp_path / "sent.sqlite", include_addresses=True))
+    assert addresses(district) == dict(ADDRESSES, **{"SDC-SS-2026-003": ""})
+    # and the district's copy sent back does not bring the cleared address back
+    counts, _report = merge(
+        county, share_copy(district, tmp_path / "back.sqlite", include_addresses=True), "A"
+    )
+    assert addresses(county)["SDC-SS-2026-003"] == ""
+
+
+def test_addresses_sent_after_a_copy_without_them_all_arrive(county, tmp_path):
+    district = tmp_path / "district3.sqlite"
+    db = Database.create(district, user="Officer B", display_name="District")
+    with db.transaction() as s:
+        S.set_address_enabled(s, True)
+    db.close()
+    merge(district, share_copy(county, tmp_path / "held.sqlite"))
+    assert set(addresses(district).values()) == {""}
     counts, _report = merge(
         district, share_copy(county, tmp_path / "sent.sqlite", include_addresses=True)
     )
-    assert counts.changed == counts.conflicts == 0
+    assert counts.changed == len(ADDRESSES) and counts.conflicts == 0
     assert addresses(district) == ADDRESSES
+    # the two databases now hold the same rows: nothing to merge either way
+    counts, _report = merge(
+        county, share_copy(district, tmp_path / "back.sqlite", include_addresses=True), "A"
+    )
+    assert counts.changed == counts.new == counts.conflicts == 0
+
+
+def test_same_version_winner_names_the_sides_as_merge_does():
+    from dvcoord.exchange import merge as M
+
+    assert (withheld.MINE, withheld.THEIRS) == (M.MINE, M.THEIRS)
+    pos = {"id": 0, "updated_at": 1, "origin": 2, "deleted_at": 3, "address": 4, "notes": 5}
+    blank = ("r1", "2026-01-01", "X", None, "", "n")
+    full = ("r1", "2026-01-01", "X", None, "1 High St", "n")
+    win = withheld.same_version_winner
+    assert win("sanctuary_case", blank, full, pos, "A", "B") == M.THEIRS  # made elsewhere
+    assert win("sanctuary_case", full, blank, pos, "A", "B") == M.MINE
+    assert win("sanctuary_case", blank, full, pos, "X", "B") == M.MINE  # made here: kept
+    assert win("sanctuary_case", full, blank, pos, "A", "X") == M.THEIRS  # made there
+    other = ("r1", "2026-01-01", "X", None, "", "other notes")
+    assert win("sanctuary_case", other, full, pos, "A", "B") is None  # more than the address
+    newer = ("r1", "2026-02-01", "X", None, "", "n")
+    assert win("sanctuary_case", newer, full, pos, "A", "B") is None  # not the same version
+    assert win("alarm", blank, full, pos, "A", "B") is None
 
 
 def test_a_receiver_gets_no_address_from_a_withheld_copy(county, tmp_path):

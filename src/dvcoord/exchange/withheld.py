@@ -17,15 +17,25 @@ in the gate's private checked copy (never in the received file), wherever the re
 address is blank and this database's is not, and
 
 * the copy says addresses were withheld (:data:`META_WITHHELD`), or
-* the two rows are the *same version* (same ``updated_at`` and ``origin``): one edit
-  cannot have two different addresses, so the blank one can only be an address that
-  was left out somewhere along the way (for example a copy that this database sent
-  without addresses, merged by the other side and sent back with addresses included).
+* the two rows are the *same version* (same ``updated_at`` and ``origin``) and the
+  sender is not the database that made that version: one edit cannot have two
+  different addresses, so the blank one can only be an address that was left out
+  somewhere along the way (for example a copy that this database sent without
+  addresses, merged by the other side and sent back with addresses included).
 
 The merge then compares, counts and applies rows as usual: a row that differs only by
 the withheld address counts as unchanged, and a row the sender did change is taken with
-this database's address kept.  A deliberate clear still travels in a copy made with
-addresses included, when it is a newer version of the row.
+this database's address kept.
+
+**The same version, one address blank** is what withholding leaves behind (the
+receiver holds the sender's version of the row, minus the address).  For such a pair
+the merge asks :func:`same_version_winner` before its usual tie-break (a hash, which
+would keep a coin-toss share of them): the version held by the database that *made*
+it wins (``origin``), because it knows what that edit wrote; when neither side made it,
+the one with the address wins.  So a copy sent later with addresses included delivers
+every address, and a clear made by the sender travels in a copy with addresses
+included, never in one that left them out.  Both directions of a merge pick the same
+version, so two databases still end up alike.
 """
 
 from __future__ import annotations
@@ -35,8 +45,11 @@ import sqlite3
 from pathlib import Path
 
 from dvcoord.store.engine import raw_connect
+from dvcoord.store.schema.core import META_DATABASE_ID
 
 log = logging.getLogger(__name__)
+
+MINE, THEIRS = "mine", "theirs"  # as :mod:`dvcoord.exchange.merge` names the two sides
 
 #: Meta key written into a shared copy whose addresses were left out.
 META_WITHHELD = "share.addresses_withheld"
@@ -92,6 +105,39 @@ def was_withheld(conn: sqlite3.Connection) -> bool:
     return row is not None and str(row[0]).strip().lower() in ("1", "yes", "true")
 
 
+def _database_id(conn: sqlite3.Connection) -> str:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_DATABASE_ID,)).fetchone()
+    return str(row[0]) if row else ""
+
+
+def same_version_winner(
+    table: str, mine: tuple, theirs: tuple, pos: dict[str, int], own_id: str, peer_id: str
+) -> str | None:
+    """For two versions of a ``sanctuary_case`` row that are the same version (same
+    ``updated_at``, ``origin`` and deletion) and differ only in that one address is
+    blank: which one the merge keeps (``"mine"`` / ``"theirs"``; see the module notes).
+    None for every other pair: the merge's own rule decides."""
+    if table != TABLE:
+        return None
+    upd, orig, dele, addr = pos["updated_at"], pos["origin"], pos["deleted_at"], pos[COLUMN]
+    if mine[upd] != theirs[upd] or mine[orig] != theirs[orig]:
+        return None
+    if (mine[dele] is None) != (theirs[dele] is None):
+        return None
+    mine_blank = not (mine[addr] or "").strip()
+    theirs_blank = not (theirs[addr] or "").strip()
+    if mine_blank == theirs_blank:
+        return None
+    if any(mine[i] != theirs[i] for i in range(len(mine)) if i != addr):
+        return None
+    if own_id != peer_id:
+        if mine[orig] == own_id:
+            return MINE
+        if mine[orig] == peer_id:
+            return THEIRS
+    return THEIRS if mine_blank else MINE
+
+
 def keep_local_addresses(local_path: Path, checked_path: Path) -> int:
     """Put this database's addresses back where a received row's address is blank only
     because it was left out (see the module notes).  Works on the gate's private checked
@@ -100,6 +146,7 @@ def keep_local_addresses(local_path: Path, checked_path: Path) -> int:
     try:
         if not _has_table(loc, TABLE):
             return 0
+        own_id = _database_id(loc)
         mine = {
             r[0]: (r[1], r[2], r[3])
             for r in loc.execute(
@@ -117,6 +164,7 @@ def keep_local_addresses(local_path: Path, checked_path: Path) -> int:
         if not _has_table(inc, TABLE):
             return 0
         withheld = was_withheld(inc)
+        peer_id = _database_id(inc)
         ids = list(mine)
         fills: list[tuple[str, str]] = []
         for start in range(0, len(ids), _BATCH):
@@ -128,7 +176,9 @@ def keep_local_addresses(local_path: Path, checked_path: Path) -> int:
                 tuple(batch),
             ):
                 address, my_updated, my_origin = mine[row_id]
-                if withheld or (updated_at == my_updated and origin == my_origin):
+                same_version = updated_at == my_updated and origin == my_origin
+                sender_made_it = origin == peer_id and peer_id != own_id
+                if withheld or (same_version and not sender_made_it):
                     fills.append((address, row_id))
         if fills:
             inc.execute("BEGIN IMMEDIATE")
