@@ -194,7 +194,9 @@ class FormDialog(QDialog):
         """Write the form through the services; every FormDialog subclass defines it."""
         raise TypeError(f"{type(self).__name__} does not say how to save its form (apply)")
 
-    def save(self) -> bool:
+    def write(self) -> bool:
+        """Check with the user, then :meth:`apply` in one transaction (its result in
+        ``result_value``); a refusal is shown and False returned, nothing written."""
         self.clear_errors()
         if not self.before_save():
             return False
@@ -206,6 +208,12 @@ class FormDialog(QDialog):
             return False
         except DvcoordError as exc:
             show_error(self, exc, title=self.windowTitle())
+            return False
+        return True
+
+    def save(self) -> bool:
+        """OK: write, announce the change and close."""
+        if not self.write():
             return False
         self.ctx.notify_changed(self.AREA, self.parent())
         self.accept()

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from dvcoord.errors import DvcoordError, ValidationError
+from dvcoord.errors import DvcoordError
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.forms import (
     FormDialog,
@@ -532,24 +532,17 @@ class CaseDialog(SanctuaryForm):
             return False
         return True
 
+    def apply(self, session) -> str:  # noqa: ANN001
+        if self.case_id:
+            svc.update_case(session, self.case_id, **self.values())
+        else:
+            self.case_id = svc.create_case(session, **self.values()).case.id
+        return self.case_id
+
     def save(self) -> bool:
         """Save the details (the dialog stays open)."""
-        self.clear_errors()
-        if not self.before_save():
+        if not self.write():
             return False
-        try:
-            with self.ctx.db.transaction() as s:
-                if self.case_id:
-                    svc.update_case(s, self.case_id, **self.values())
-                else:
-                    self.case_id = svc.create_case(s, **self.values()).case.id
-        except ValidationError as exc:
-            self.show_problem(exc)
-            return False
-        except DvcoordError as exc:
-            show_error(self, exc, title=self.windowTitle())
-            return False
-        self.result_value = self.case_id
         self.changed_anything = True
         self.ctx.notify_changed(AREA, self.parent())
         self.saved_values = self.values()
