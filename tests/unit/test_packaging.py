@@ -216,3 +216,22 @@ def test_size_and_largest_parts(tmp_path):
     text = build.describe(bundle, 2)
     assert "(0.0 MB, built in 1 s)" in text
     assert text.splitlines()[2:] == ["     0.0 MB  _internal/a.so", "     0.0 MB  dvcoord"]
+
+
+# --------------------------------------------------------------------------- time zones
+def test_tzdata_is_a_windows_dependency_and_the_spec_bundles_it():
+    """UK dates are read with zoneinfo "Europe/London"; Windows has no system zone
+    database, so the tzdata package must be installed there and frozen into the bundle."""
+    import re
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    meta = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    found = [Requirement(r) for r in meta["project"]["dependencies"]]
+    tzdata = [r for r in found if r.name == "tzdata"]
+    assert len(tzdata) == 1
+    marker = tzdata[0].marker
+    assert marker is None or marker.evaluate({"sys_platform": "win32"})
+    spec = (PACKAGING / "dvcoord.spec").read_text(encoding="utf-8")
+    assert re.search(r'^\s*\+ \(\["tzdata"\] if WINDOWS else \[\]\)$', spec, re.MULTILINE)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import calendar
 import enum
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,7 +35,6 @@ __all__ = [
     "DATED_KINDS",
     "MAX_YEAR",
     "MIN_YEAR",
-    "UK_ZONE",
     "DateKind",
     "StoredTargetDate",
     "TargetDate",
@@ -57,6 +57,7 @@ __all__ = [
     "uk_date",
     "uk_day_start",
     "uk_local",
+    "uk_zone",
 ]
 
 MIN_YEAR = 1900
@@ -195,8 +196,15 @@ def quarters_between(a: tuple[int, int], b: tuple[int, int]) -> list[tuple[int, 
 
 # --------------------------------------------------------------------------- UK local time
 
-#: The zone of every date a user gives or sees.
-UK_ZONE = ZoneInfo("Europe/London")
+
+@functools.cache
+def uk_zone() -> ZoneInfo:
+    """The zone of every date a user gives or sees: "Europe/London".
+
+    Looked up on first use, not at import: where the zone rules are missing (Windows
+    without the ``tzdata`` package) only UK-time features fail, not every command.
+    """
+    return ZoneInfo("Europe/London")
 
 
 def uk_day_start(day: date) -> datetime:
@@ -205,14 +213,14 @@ def uk_day_start(day: date) -> datetime:
     00:00 BST on 01/07/2026 is 23:00 UTC on 30/06/2026; 00:00 GMT is 00:00 UTC.  UK
     clocks change at 01:00 UTC, so local midnight always exists and is never ambiguous.
     """
-    return datetime.combine(day, time.min, tzinfo=UK_ZONE).astimezone(UTC)
+    return datetime.combine(day, time.min, tzinfo=uk_zone()).astimezone(UTC)
 
 
 def uk_local(moment: datetime) -> datetime:
     """A stored timestamp as UK local time (a naive value counts as UTC, as stored)."""
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UK_ZONE)
+    return moment.astimezone(uk_zone())
 
 
 def uk_date(moment: datetime) -> date:
