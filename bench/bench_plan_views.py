@@ -8,6 +8,9 @@
   does not inflate (the wall-clock figures are what a user waits).
 * ``plans_view_select_action_ms``: choose an action in that tree (its editor filled:
   fields, agencies, milestones, updates).
+* ``plans_view_select_linked_action_ms``: choose an action with five linked
+  performance indicators (each with ten years of quarterly figures): the editor as
+  above plus each indicator's latest figure, target and status.
 * ``plans_view_save_field_ms``: save one field of an action through an undoable
   command, including the reload of the 1,000-action tree and the editor.
 * ``plans_table_filter_keystroke_5000_ms`` (median) and ``..._max_ms``: filter-as-you-type
@@ -42,6 +45,27 @@ def _dispose(app, widget) -> None:  # noqa: ANN001
     widget.deleteLater()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
     _pump(app)
+
+
+def _link_indicators(db, action_id: str, n: int) -> None:  # noqa: ANN001
+    from dvcoord.services import indicators as svc
+
+    with db.transaction() as s:
+        for i in range(n):
+            ind = svc.create_indicator(
+                s,
+                code=f"BENCH {i}",
+                name=f"Bench indicator {i}",
+                unit="count",
+                direction="higher",
+                period="quarter",
+            )
+            for fy in range(2016, 2026):
+                label = f"{fy}/{(fy + 1) % 100:02d}"
+                svc.set_target(s, ind.id, label, "400")
+                for q in range(1, 5):
+                    svc.set_value(s, ind.id, f"{label} Q{q}", str(90 + q + i), today=TODAY)
+            svc.link_action(s, ind.id, action_id)
 
 
 def run(ctx) -> list[tuple[str, float, str]]:  # noqa: ANN001
@@ -98,6 +122,28 @@ def run(ctx) -> list[tuple[str, float, str]]:  # noqa: ANN001
             _pump(app)
 
         figures.append(("plans_view_select_action_ms", round(ctx.time_ms(select), 1), "ms"))
+
+        # an action with five linked indicators (ten years of quarterly figures each):
+        # its editor also shows each one's latest figure, target and status
+        linked, other = actions[250].id, actions[251].id
+        _link_indicators(db, linked, 5)
+
+        def select_linked() -> None:
+            view.select("action", linked)
+            _pump(app)
+
+        def select_other() -> None:
+            view.select("action", other)
+            _pump(app)
+
+        figures.append(
+            (
+                "plans_view_select_linked_action_ms",
+                round(ctx.time_ms(select_linked, setup=select_other), 1),
+                "ms",
+            )
+        )
+        assert view.action_editor.indicators_tab.model.rowCount() == 5
 
         counter = iter(range(10_000))
 

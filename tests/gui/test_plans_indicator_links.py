@@ -178,3 +178,17 @@ def test_read_only_database_offers_no_link_or_unlink(gui_app, demo_path, qtbot, 
         assert view.link_indicators(view.action_editor.row_id) == 0
     finally:
         db.close()
+
+
+def test_links_changed_in_the_performance_view_show_when_plans_is_next_shown(demo_window):
+    win = demo_window
+    view = win.show_view("plans")
+    action = choose(view, "3.1")
+    assert shown(view) == []
+    perf = win.show_view("indicators")
+    with win.context.db.transaction() as s:  # as the indicator editor saves its links
+        indicator_service.set_action_links(s, indicator_id(win, "PI 7"), [action])
+    win.context.notify_changed("indicators", perf)
+    win.show_view("plans")
+    assert shown(view) == ["PI 7"]
+    assert view.action_editor.tabs.tabText(3) == "&Indicators (1)"
