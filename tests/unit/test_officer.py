@@ -123,3 +123,54 @@ def test_the_officer_module_does_not_load_qt():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def _sub_parsers(parser):
+    import argparse
+
+    action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return action.choices
+
+
+def test_officer_option_is_on_every_command_that_writes_or_reports():
+    from dvcoord import cli
+
+    parser = cli.build_parser()
+    commands = _sub_parsers(parser)
+    assert set(commands) >= cli.OFFICER_COMMANDS  # no stale names
+    for name, sub in commands.items():
+        has = any("--officer" in a.option_strings for a in sub._actions)
+        assert has == (name in cli.OFFICER_COMMANDS), name
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["report", "milestones"], None),
+        (["--officer", "Before", "report", "milestones"], "Before"),
+        (["report", "milestones", "--officer", "After"], "After"),
+        (["--officer", "Before", "report", "milestones", "--officer", "After"], "After"),
+        (["--officer", "Ignored", "check", "x.sqlite"], "Ignored"),
+    ],
+)
+def test_officer_given_before_or_after_the_command(argv, expected):
+    from dvcoord import cli
+
+    assert cli.build_parser().parse_args(argv).officer == expected
+
+
+def test_settled_officer_follows_the_precedence(tmp_path, monkeypatch):
+    from dvcoord import cli
+
+    monkeypatch.setattr("dvcoord.users.default_user", lambda: "jsmith01")
+    monkeypatch.delenv(off.OFFICER_ENV, raising=False)
+    args = cli.build_parser().parse_args(["import-plan", "f.xlsx", "--db", "x.sqlite"])
+    cli._settle_officer(args)
+    assert args.officer == "jsmith01"
+    monkeypatch.setenv(off.OFFICER_ENV, "Env Name")
+    args = cli.build_parser().parse_args(["merge", "--db", "x.sqlite", "in.sqlite"])
+    cli._settle_officer(args)
+    assert args.officer == "Env Name"
+    args = cli.build_parser().parse_args(["check", "x.sqlite"])
+    cli._settle_officer(args)
+    assert args.officer is None  # not a command that records anyone
