@@ -133,6 +133,7 @@ def test_a_separately_started_file_is_said_so_and_agencies_are_matched(separate)
     finally:
         db.close()
     assert report.counts["agency"].new == 1
+    assert report.summary_lines()[1].startswith("4 agencies matched by name to yours")
     after = live_agencies(b)
     assert len(after) == len(mine_before) + 1
     assert {k: v for k, v in after.items() if k != "Probation"} == mine_before

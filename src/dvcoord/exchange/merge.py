@@ -303,6 +303,8 @@ class MergeReport:
     problems: list[Problem]
     backup: Path | None
     merged_at: datetime
+    #: "N agencies matched by name ..." lines of the preview.
+    matched: list[str] = field(default_factory=list)
 
     @property
     def totals(self) -> TableCounts:
@@ -319,6 +321,7 @@ class MergeReport:
             f"changed, {t.deleted} marked deleted, {t.conflicts} conflict(s), "
             f"{t.left_out} left out.",
         ]
+        lines.extend(self.matched)
         lines.extend(_conflict_lines(self.conflicts, self.choices))
         lines.extend(_problem_lines(self.problems))
         if self.backup is not None:
@@ -1163,6 +1166,7 @@ def _apply(db, preview: MergePreview, choices: dict, progress: Progress | None) 
         problems=list(preview.problems),
         backup=backup,
         merged_at=now,
+        matched=preview.match_lines(),
     )
 
 
