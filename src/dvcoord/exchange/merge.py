@@ -40,6 +40,15 @@ database (or that would break a uniqueness rule, e.g. two alarms with one asset 
 report as a problem; the rows that depend on it are left out too.  Nothing is written
 that would leave a broken link.  A later merge brings such rows in once their parents
 arrive.
+
+**Reference data and separately started files.**  Before the comparison, received rows
+of the reference lists (agencies, training levels and topics, alarm types) that this
+database holds under another id, by normalised name, are mapped onto this database's
+rows and every reference to them re-pointed, in the checked copy (:mod:`.matching`).
+The preview says how many were matched, says in one sentence when the file was started
+separately from this database (:attr:`MergePreview.unrelated`; the GUI and the CLI ask
+before merging it), and warns of received plans with the title and period of a plan
+this database already has (they are added as separate plans, never combined).
 """
 
 from __future__ import annotations
