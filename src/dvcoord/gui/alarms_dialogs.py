@@ -32,7 +32,7 @@ from dvcoord.gui.forms import (
     polish,
     set_date,
 )
-from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup
+from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup, read_in_worker
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import (
@@ -42,7 +42,6 @@ from dvcoord.gui.widgets import (
     stretch_column,
     to_qdate,
 )
-from dvcoord.gui.workers import run_in_worker
 from dvcoord.services import alarms as svc
 from dvcoord.services.common import FieldWarning, case_reference_warnings
 from dvcoord.services.dates import add_months, format_date
@@ -618,9 +617,4 @@ def read_sheet_in_worker(parent: QWidget, path: Path):  # noqa: ANN201
     """Read a stock spreadsheet off the UI thread (raises WorkAborted on failure)."""
     from dvcoord.importers import alarms as importer
 
-    return run_in_worker(
-        parent,
-        "Reading the spreadsheet",
-        lambda _p, _c: importer.read_inventory(path),
-        cancellable=False,
-    )
+    return read_in_worker(parent, lambda: importer.read_inventory(path))

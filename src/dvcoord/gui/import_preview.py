@@ -12,9 +12,9 @@ and its importer's ``plan_import`` / ``apply_import``.
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Callable, Sized
 from types import ModuleType
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -33,11 +33,13 @@ from dvcoord.gui.forms import fill_combo
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import DataTable, show_error
-from dvcoord.gui.workers import WorkAborted, import_with_backup
+from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
 
-__all__ = ["NOT_IMPORTED", "ImportPreviewDialog", "MappingGroup"]
+__all__ = ["NOT_IMPORTED", "ImportPreviewDialog", "MappingGroup", "read_in_worker"]
 
 NOT_IMPORTED = "(not imported)"
+
+T = TypeVar("T")
 
 #: One table of the file in the column chooser: its name (shown when ``TABLE_COLUMN``),
 #: its column mapping, and the ``(field, label)`` choices for each of its columns.
@@ -242,3 +244,10 @@ class ImportPreviewDialog(QDialog):
         self.ctx.show_message(self.done_message(self.summary))
         self.accept()
         return True
+
+
+def read_in_worker(parent: QWidget, read: Callable[[], T]) -> T:
+    """Read a spreadsheet off the UI thread with ``read()`` (raises WorkAborted on failure)."""
+    return run_in_worker(
+        parent, "Reading the spreadsheet", lambda _p, _c: read(), cancellable=False
+    )

@@ -32,11 +32,10 @@ from PySide6.QtWidgets import (
 from dvcoord.errors import DvcoordError, ValidationError
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.forms import agencies, fill_combo, set_error
-from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup
+from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup, read_in_worker
 from dvcoord.gui.tablemodel import Column
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import show_error
-from dvcoord.gui.workers import run_in_worker
 from dvcoord.services import indicators as svc
 from dvcoord.services.plan_lookup import plan_choices
 
@@ -603,9 +602,4 @@ def read_values_in_worker(parent: QWidget, path: Path):  # noqa: ANN201
     """Read a spreadsheet of figures off the UI thread (raises WorkAborted on failure)."""
     from dvcoord.importers import indicators as importer
 
-    return run_in_worker(
-        parent,
-        "Reading the spreadsheet",
-        lambda _p, _c: importer.read_values(path),
-        cancellable=False,
-    )
+    return read_in_worker(parent, lambda: importer.read_values(path))

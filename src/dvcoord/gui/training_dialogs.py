@@ -39,7 +39,7 @@ from dvcoord.gui.forms import (
     optional_value,
     set_date,
 )
-from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup
+from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup, read_in_worker
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import (
@@ -49,7 +49,6 @@ from dvcoord.gui.widgets import (
     show_error,
     stretch_column,
 )
-from dvcoord.gui.workers import run_in_worker
 from dvcoord.services import training as svc
 from dvcoord.services.dates import format_date
 
@@ -1005,12 +1004,7 @@ def read_file_in_worker(parent: QWidget, path: Path):  # noqa: ANN201
     """Read a staff or attendance list off the UI thread (raises WorkAborted on failure)."""
     from dvcoord.importers import training as importer
 
-    return run_in_worker(
-        parent,
-        "Reading the spreadsheet",
-        lambda _p, _c: importer.read_training_file(path),
-        cancellable=False,
-    )
+    return read_in_worker(parent, lambda: importer.read_training_file(path))
 
 
 def confirm_delete(parent: QWidget, what: str) -> bool:
