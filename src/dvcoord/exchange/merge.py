@@ -228,9 +228,9 @@ class MergePreview:
             return ""
         return (
             f"This file was not made from your database or from a copy of it: "
-            f"'{self.peer_name}' was started separately, so records you both keep (such "
-            "as agencies and plans) have their own identities in it, and merging adds "
-            "its records beside yours."
+            f"'{self.peer_name}' was started separately, so apart from agencies and other "
+            "lists matched by name, its records (plans included) will be added beside "
+            "yours rather than combined with them."
         )
 
     def match_lines(self) -> list[str]:
