@@ -24,20 +24,20 @@ from PySide6.QtWidgets import (
 from dvcoord.errors import ValidationError
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.forms import (
+    REFERENCE_HELP,
     FormDialog,
     agencies,
     fill_combo,
     optional_date,
     optional_value,
-    polish,
     set_date,
+    set_note,
 )
 from dvcoord.gui.import_preview import ImportPreviewDialog, MappingGroup, read_in_worker
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
 from dvcoord.gui.widgets import (
     DataTable,
-    confirm,
     from_qdate,
     stretch_column,
     to_qdate,
@@ -127,33 +127,14 @@ class IssueDialog(AlarmForm):
         return case_reference_warnings(self.form.caseRefEdit.text())
 
     def _check_reference(self, _text: str = "") -> None:
-        found = self.warnings()
-        label = self.form.caseRefHelp
-        if found:
-            label.setText("Check: " + " ".join(dict.fromkeys(w.message for w in found)))
-            label.setProperty("role", "error")
-        else:
-            label.setText(
-                "The agency's own reference only: never a person's name, address or phone number."
-            )
-            label.setProperty("role", "help")
-        polish(label)
+        set_note(self.form.caseRefHelp, [w.message for w in self.warnings()], REFERENCE_HELP)
 
     def before_save(self) -> bool:
-        found = self.warnings()
-        if not found or self.confirmed_warnings:
+        if self.confirmed_warnings:
             return True
-        ok = confirm(
-            self,
-            "The case reference may hold personal data.",
-            title="Check the case reference",
-            informative=" ".join(dict.fromkeys(w.message for w in found)) + " Save it as it is?",
-            yes="Save as it is",
-            no="Change it",
-            danger=True,
-        )
+        found = [w.message for w in self.warnings()]
+        ok = self.confirm_warnings(found, "case reference", self.form.caseRefEdit)
         if not ok:
-            self.form.caseRefEdit.setFocus()
             self.form.caseRefEdit.selectAll()
         return ok
 

@@ -33,6 +33,7 @@ from dvcoord.gui.widgets import confirm, from_qdate, show_error, to_qdate
 from dvcoord.store.schema.plans import Agency
 
 __all__ = [
+    "REFERENCE_HELP",
     "FormDialog",
     "agencies",
     "fill_combo",
@@ -41,7 +42,11 @@ __all__ = [
     "polish",
     "set_date",
     "set_error",
+    "set_note",
 ]
+
+#: The help under every case-reference field.
+REFERENCE_HELP = "The agency's own reference only: never a person's name, address or phone number."
 
 
 # --------------------------------------------------------------------------- helpers
@@ -61,6 +66,18 @@ def set_error(label: QLabel | None, widget: QWidget | None, message: str) -> Non
         widget.setProperty("invalid", bool(message))
         widget.setAccessibleDescription(message or widget.toolTip() or "")
         polish(widget)
+
+
+def set_note(label: QLabel, warnings: list[str], default: str) -> None:
+    """A help label that turns into a warning (words, not only colour)."""
+    if warnings:
+        label.setText("Check: " + " ".join(dict.fromkeys(warnings)))
+        label.setProperty("role", "error")
+    else:
+        label.setText(default)
+        label.setProperty("role", "help")
+    label.setVisible(bool(label.text()))
+    polish(label)
 
 
 def agencies(ctx: AppContext, current: str | None = None) -> list[tuple[str, str]]:

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from dvcoord.errors import DvcoordError
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.forms import (
+    REFERENCE_HELP,
     FormDialog,
     agencies,
     fill_combo,
@@ -36,6 +37,7 @@ from dvcoord.gui.forms import (
     optional_value,
     polish,
     set_date,
+    set_note,
 )
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.widgets import (
@@ -61,22 +63,9 @@ PERMISSION_CHOICES = [
     ("given", "Given"),
     ("refused", "Refused"),
 ]
-REFERENCE_HELP = "The agency's own reference only: never a person's name, address or phone number."
 
 
 # --------------------------------------------------------------------------- helpers
-def _set_note(label: QLabel, warnings: list[str], default: str) -> None:
-    """A help label that turns into a warning (words, not only colour)."""
-    if warnings:
-        label.setText("Check: " + " ".join(dict.fromkeys(warnings)))
-        label.setProperty("role", "error")
-    else:
-        label.setText(default)
-        label.setProperty("role", "help")
-    label.setVisible(bool(label.text()))
-    polish(label)
-
-
 def case_summary(ctx: AppContext, case_id: str) -> str:
     """ "Case SDC-SS-2025-014 (Kent Police), approved since 06/09/2026"."""
     with ctx.db.session() as s:
@@ -410,11 +399,11 @@ class CaseDialog(SanctuaryForm):
 
     def _check_reference(self, _text: str = "") -> None:
         found = [w.message for w in case_reference_warnings(self.form.referenceEdit.text())]
-        _set_note(self.form.referenceHelp, found, REFERENCE_HELP)
+        set_note(self.form.referenceHelp, found, REFERENCE_HELP)
 
     def _check_notes(self) -> None:
         found = [w.message for w in svc.address_warnings(self.form.notesEdit.toPlainText())]
-        _set_note(self.form.notesHelp, found, "No names or addresses in the notes.")
+        set_note(self.form.notesHelp, found, "No names or addresses in the notes.")
 
     # ------------------------------------------------------------------ related rows
     def _refresh_related(self) -> None:
@@ -728,7 +717,7 @@ class StageDialog(SanctuaryForm):
 
     def _check_reason(self) -> None:
         found = [w.message for w in svc.address_warnings(self.form.reasonEdit.toPlainText())]
-        _set_note(self.form.reasonHelp, found, "")
+        set_note(self.form.reasonHelp, found, "")
 
     def before_save(self) -> bool:
         found = [w.message for w in svc.address_warnings(self.form.reasonEdit.toPlainText())]
@@ -888,7 +877,7 @@ class FollowUpDialog(SanctuaryForm):
         ]
 
     def _check(self, *_a: Any) -> None:
-        _set_note(self.form.notesHelp, self._warnings(), "")
+        set_note(self.form.notesHelp, self._warnings(), "")
 
     def before_save(self) -> bool:
         return self.confirm_warnings(self._warnings(), "visit notes", self.form.outcomeEdit)
