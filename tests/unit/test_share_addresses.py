@@ -191,6 +191,25 @@ def test_a_withheld_copy_sent_back_with_addresses_does_not_erase_them(county, tm
     assert addresses(county) == ADDRESSES
 
 
+def test_a_district_without_addresses_edits_a_case_and_sends_it_back(county, tmp_path):
+    """The district records no addresses; it edits a case it received without one and
+    sends its copy back "with addresses": its blank address is not a clear."""
+    district = tmp_path / "district4.sqlite"
+    Database.create(district, user="Officer B", display_name="District").close()
+    merge(district, share_copy(county, tmp_path / "out.sqlite"))
+    edit(district, "SDC-SS-2026-004", "Officer B", notes="Follow-up booked by the district")
+    back = make_shared_copy(district, tmp_path / "back.sqlite", include_addresses=True)
+    assert back.addresses_included == 0
+    assert meta(back.path, withheld.META_WITHHELD) == "yes"  # it records none
+    counts, _report = merge(county, back.path, user="Officer A")
+    assert counts.changed == 1
+    assert addresses(county) == ADDRESSES
+
+
+def test_the_address_switch_is_read_from_the_services_meta_key():
+    assert withheld.META_ADDRESS_ENABLED == S.META_ADDRESS_ENABLED
+
+
 def test_a_deliberate_clear_travels_in_a_copy_with_addresses(county, district, tmp_path):
     edit(county, "SDC-SS-2026-003", "Officer A", address="")
     merge(district, share_copy(county, tmp_path / "sent.sqlite", include_addresses=True))

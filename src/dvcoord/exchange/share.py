@@ -103,7 +103,7 @@ def _strip(copy: Path, *, include_addresses: bool) -> tuple[int, int]:
             if table in tables:
                 conn.execute(f'DELETE FROM "{table}"')
         if include_addresses:
-            counts = (0, withheld.count_addresses(conn))
+            counts = (0, withheld.include_addresses(conn))
         else:
             counts = (withheld.withhold_addresses(conn), 0)
         conn.execute("COMMIT")

@@ -4,7 +4,10 @@ chooses to include them, and never erased by a merge because a sender left them 
 **Sending.**  A copy made by :mod:`dvcoord.exchange.share` has the ``address`` column of
 every ``sanctuary_case`` row blanked (in the same transaction that empties the audit
 trail, before the copy is compacted, so the text does not travel in free pages either),
-and carries the meta key :data:`META_WITHHELD` = ``"yes"``.  Only the address is blanked:
+and carries the meta key :data:`META_WITHHELD` = ``"yes"``.  A copy made with addresses
+included carries the key too when the database has addresses switched off (its blank
+addresses say nothing about the receiver's: it records none), or is itself a copy that
+left them out.  Only the address is blanked:
 the postcode district (``TN13``) is the data-minimised location the scheme keeps on
 purpose: an outward code covers thousands of homes and does not point to one, and a
 partner needs it for the work.  The row's bookkeeping (``updated_at``, ``origin``) is
@@ -53,6 +56,8 @@ MINE, THEIRS = "mine", "theirs"  # as :mod:`dvcoord.exchange.merge` names the tw
 
 #: Meta key written into a shared copy whose addresses were left out.
 META_WITHHELD = "share.addresses_withheld"
+#: The database's own switch (``dvcoord.services.sanctuary.META_ADDRESS_ENABLED``).
+META_ADDRESS_ENABLED = "sanctuary.address_enabled"
 TABLE = "sanctuary_case"
 COLUMN = "address"
 _BATCH = 500
@@ -83,6 +88,28 @@ def addresses_in(db_path: Path) -> int:
         conn.close()
 
 
+def _yes(value: object) -> bool:
+    return str(value or "").strip().lower() in ("1", "yes", "true")
+
+
+def _meta_value(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return None if row is None else str(row[0])
+
+
+def mark_withheld(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, 'yes')", (META_WITHHELD,))
+
+
+def include_addresses(conn: sqlite3.Connection) -> int:
+    """A copy that keeps its addresses: returns how many it carries.  Marked as having
+    left addresses out all the same when the database records none (addresses switched
+    off), so that its blank addresses never clear a receiver's."""
+    if not _yes(_meta_value(conn, META_ADDRESS_ENABLED)):
+        mark_withheld(conn)
+    return count_addresses(conn)
+
+
 def withhold_addresses(conn: sqlite3.Connection) -> int:
     """Blank every address in a copy and mark the copy; returns how many were blanked.
 
@@ -93,16 +120,12 @@ def withhold_addresses(conn: sqlite3.Connection) -> int:
         blanked = conn.execute(
             f'UPDATE "{TABLE}" SET "{COLUMN}" = \'\' WHERE "{COLUMN}" != \'\''
         ).rowcount
-    conn.execute(
-        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, 'yes')",
-        (META_WITHHELD,),
-    )
+    mark_withheld(conn)
     return max(blanked, 0)
 
 
 def was_withheld(conn: sqlite3.Connection) -> bool:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (META_WITHHELD,)).fetchone()
-    return row is not None and str(row[0]).strip().lower() in ("1", "yes", "true")
+    return _yes(_meta_value(conn, META_WITHHELD))
 
 
 def _database_id(conn: sqlite3.Connection) -> str:
