@@ -361,6 +361,7 @@ _BAND_EDGE = 7 * mm  # marking band's distance from the paper edge
 _BAND_H = 6 * mm
 _FURNITURE_SIZE = 7.5
 _CELL_SIZE = 8.5  # table text, DejaVu Sans Condensed
+_LEADING = 10.5  # table text's line spacing
 _CELL_PAD = 4
 _EM_PER_CHAR = 0.6  # cautious average advance per character, allowing for word wrap
 _CHUNK_LINES = 18  # longest text row, in estimated lines (about 200 pt)
@@ -427,13 +428,13 @@ def _styles() -> dict[str, ParagraphStyle]:
             keepWithNext=1,
         ),
         "cell": ParagraphStyle(
-            "dv-cell", fontName=f.CONDENSED, fontSize=_CELL_SIZE, leading=10.5, textColor=INK
+            "dv-cell", fontName=f.CONDENSED, fontSize=_CELL_SIZE, leading=_LEADING, textColor=INK
         ),
         "cell_head": ParagraphStyle(
             "dv-cell-head",
             fontName=f.CONDENSED_BOLD,
             fontSize=_CELL_SIZE,
-            leading=10.5,
+            leading=_LEADING,
             textColor=colors.white,
         ),
         "label": ParagraphStyle(
@@ -612,6 +613,7 @@ class _FitTable(Table):
             widths = _resolve_widths(self.dv_spec, avail_width)
             self._argW = self._colWidths = widths
             self._dv_fitted_for = avail_width
+            _unplain_narrow_cells(self._cellvalues, widths)
 
     def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803
         self._dv_fit(availWidth)
@@ -717,9 +719,66 @@ def _cell_style(right: bool, bold: bool, muted: bool, more: bool) -> ParagraphSt
     return _styles()[key]
 
 
+class _PlainCell(str):
+    """Short one-line cell text that the table draws itself, without a Paragraph.
+
+    Drawn by the table in the cell style's font, colour, leading and alignment (set by the
+    table's style commands to those of the matching Paragraph style), it lands on the same
+    baseline as a one-line Paragraph would, and costs a fraction: no markup parsing, no
+    line breaking, no text object of its own.  ``dv_style`` is the Paragraph style it
+    stands in for, used if the table is ever laid out narrower than the text was measured
+    for (see :func:`_unplain_narrow_cells`).
+    """
+
+    dv_style: ParagraphStyle
+    dv_width: float
+
+
+#: Characters a Paragraph treats specially (no-break and zero-width spaces, soft hyphens,
+#: line separators): text holding one always goes into a Paragraph.
+_NOT_PLAIN = re.compile(r"[\xa0\xad\u200b-\u200d\u2028\u2029\u2060\ufeff]")
+#: Room kept spare when deciding that text fits on one line, so rounding never matters.
+_PLAIN_SLACK = 1.0
+
+
+def _plain_cell(text: str, style: ParagraphStyle, width: float) -> _PlainCell | None:
+    """``text`` as a :class:`_PlainCell` when it is one line that fits ``width`` (the
+    column, padding included) in ``style``'s font; otherwise ``None``."""
+    if "\n" in text or _NOT_PLAIN.search(text):
+        return None
+    line = " ".join(text.split())  # what Paragraph makes of the spaces in one line
+    text_width = stringWidth(line, style.fontName, style.fontSize)
+    if text_width > width - 2 * _CELL_PAD - _PLAIN_SLACK:
+        return None
+    cell = _PlainCell(line)
+    cell.dv_style = style
+    cell.dv_width = text_width
+    return cell
+
+
+def _unplain_narrow_cells(rows: list[list[Any]], widths: Sequence[float]) -> None:
+    """Turn plain cells back into Paragraphs where a column became too narrow for them
+    (only if a table is laid out narrower than a portrait page's frame)."""
+    limits = [w - 2 * _CELL_PAD for w in widths]
+    for row in rows:
+        for c, value in enumerate(row):
+            if isinstance(value, _PlainCell) and value.dv_width > limits[c]:
+                row[c] = _CellParagraph(_markup(value), value.dv_style)
+
+
 def _text_cell(
-    text: str, right: bool, *, bold: bool = False, muted: bool = False, label: str = ""
-) -> Flowable | list[Flowable]:
+    text: str,
+    right: bool,
+    *,
+    bold: bool = False,
+    muted: bool = False,
+    label: str = "",
+    width: float = 0.0,
+) -> Flowable | list[Flowable] | str:
+    if width and not label and not muted:
+        plain = _plain_cell(text, _cell_style(right, bold, False, more=False), width)
+        if plain is not None:
+            return plain
     blocks = [b.strip("\n") for b in _BLANK_LINES.split(text) if b.strip()] or [""]
     markups = [_markup(b) for b in blocks]
     if label:
@@ -732,8 +791,13 @@ def _text_cell(
     return [_CellParagraph(m, first if i == 0 else more) for i, m in enumerate(markups)]
 
 
-def _cell_parts(value: Cell, right: bool, per_line: int, *, bold: bool = False) -> list[Any]:
-    """A cell's content, one entry per table row it needs (long text takes several)."""
+def _cell_parts(
+    value: Cell, right: bool, per_line: int, *, bold: bool = False, width: float = 0.0
+) -> list[Any]:
+    """A cell's content, one entry per table row it needs (long text takes several).
+
+    ``width``: the narrowest the column can be; short one-line text that fits it becomes
+    a :class:`_PlainCell` (0: always Paragraphs)."""
     if value is None:
         return [""]
     if isinstance(value, Flowable):
@@ -751,7 +815,7 @@ def _cell_parts(value: Cell, right: bool, per_line: int, *, bold: bool = False) 
     else:
         chunks = _chunk_text(text, per_line, _CHUNK_LINES - (1 if label else 0))
     return [
-        _text_cell(chunk, right, bold=bold, muted=muted, label=label if i == 0 else "")
+        _text_cell(chunk, right, bold=bold, muted=muted, label=label if i == 0 else "", width=width)
         for i, chunk in enumerate(chunks)
     ]
 
@@ -790,9 +854,11 @@ def rag_cell(value: str | None) -> Paragraph:
     return _RagCell(rag_letter(value))
 
 
+# Font, leading and colour are those of the "cell" Paragraph style, for plain cells.
 _TABLE_BASE: list[tuple[Any, ...]] = [
     ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ("FONT", (0, 0), (-1, -1), fonts.CONDENSED, _CELL_SIZE),
+    ("FONT", (0, 0), (-1, -1), fonts.CONDENSED, _CELL_SIZE, _LEADING),
+    ("TEXTCOLOR", (0, 0), (-1, -1), INK),
     ("LEFTPADDING", (0, 0), (-1, -1), _CELL_PAD),
     ("RIGHTPADDING", (0, 0), (-1, -1), _CELL_PAD),
     ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -863,7 +929,9 @@ def _body(
                 value = rag_cell(value)
             if isinstance(value, _RagCell):
                 rags.append((c, value))
-            parts.append(_cell_parts(value, c in right, per_line[c], bold=is_total))
+            parts.append(
+                _cell_parts(value, c in right, per_line[c], bold=is_total, width=widths[c])
+            )
         height = max(len(p) for p in parts)
         for c, rag in rags:  # the letter on every row of the record, not just the colour
             parts[c].extend(_RagCell(rag.dv_letter) for _ in range(height - 1))
@@ -906,6 +974,9 @@ def _body(
                 )
             shade ^= 1
         elif kind == "total":
+            cmds.append(
+                ("FONT", (0, top), (-1, bottom), fonts.CONDENSED_BOLD, _CELL_SIZE, _LEADING)
+            )
             cmds.append(("BACKGROUND", (0, top), (-1, bottom), BAND))
             cmds.append(("LINEABOVE", (0, top), (-1, top), 0.8, RULE_STRONG))
         else:
@@ -947,10 +1018,12 @@ def data_table(
     if rag_column is not None and not 0 <= rag_column < ncols:
         raise ValueError(f"rag_column {rag_column} is outside the {ncols} columns.")
     right = frozenset(right_align)
-    head = [
-        _CellParagraph(_markup(str(h)), st["cell_head_right"] if c in right else st["cell_head"])
-        for c, h in enumerate(header)
-    ]
+    widths = _resolve_widths(spec, _PORTRAIT_FRAME_WIDTH)
+    head: list[Any] = []
+    for c, h in enumerate(header):
+        style = st["cell_head_right"] if c in right else st["cell_head"]
+        text = _clean(str(h))
+        head.append(_plain_cell(text, style, widths[c]) or _CellParagraph(_markup(text), style))
     body, body_cmds = _body(
         rows,
         ncols,
@@ -965,13 +1038,16 @@ def data_table(
         *_TABLE_BASE,
         ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
         ("VALIGN", (0, 0), (-1, 0), "BOTTOM"),
+        ("FONT", (0, 0), (-1, 0), fonts.CONDENSED_BOLD, _CELL_SIZE, _LEADING),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        *(("ALIGN", (c, 0), (c, -1), "RIGHT") for c in sorted(right)),
     ]
     if rag_column is not None:
         cmds.append(("VALIGN", (rag_column, 1), (rag_column, -1), "MIDDLE"))
     cmds += [*body_cmds, ("BOX", (0, 0), (-1, -1), 0.5, RULE_STRONG)]
     table = _FitTable(
         [head, *body],
-        colWidths=_resolve_widths(spec, _PORTRAIT_FRAME_WIDTH),
+        colWidths=widths,
         repeatRows=1,
         splitByRow=1,
         hAlign="LEFT",
