@@ -482,6 +482,14 @@ def test_import_dialog_previews_and_imports(view, data, db, tmp_path):
     name_combo = dialog2.combos[2]  # "Course"
     name_combo.setCurrentIndex(0)
     assert all(r.action in ("error", "skip") for r in dialog2.plan.rows)
+    # a field moved to another column leaves its old column showing "not imported"
+    dialog3 = dlg.ImportDialog(view.ctx, dlg.read_file_in_worker(view, path), view)
+    course, outcome = dialog3.combos[2], dialog3.combos[4]
+    field = course.currentData()
+    assert field is not None
+    outcome.setCurrentIndex(outcome.findData(field))
+    assert outcome.currentData() == field
+    assert course.currentIndex() == 0 and course.currentData() is None
 
 
 def test_export_writes_the_workbook(view, data, dialogs, tmp_path):

@@ -950,7 +950,6 @@ class ImportDialog(ImportPreviewDialog):
     FORM = "training_import"
     SIZE = (980, 700)
     TABLE_COLUMN = True
-    CLEAR_MOVED_FIELD = False
     ACTIONS = {
         "add": "Added",
         "update": "Updated",
