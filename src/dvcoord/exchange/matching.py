@@ -64,6 +64,10 @@ def normalise_name(value: Any) -> str:
     return " ".join(text.split())
 
 
+#: Key columns compared as names (the others as they are stored).
+_TEXT = {"supplier"}
+
+
 def _name_key(*columns: str) -> Callable[[dict[str, Any]], tuple | None]:
     def key(row: dict[str, Any]) -> tuple | None:
         name = normalise_name(row.get("name"))
@@ -72,9 +76,6 @@ def _name_key(*columns: str) -> Callable[[dict[str, Any]], tuple | None]:
         return (name, *(normalise_name(row.get(c)) if c in _TEXT else row.get(c) for c in columns))
 
     return key
-
-
-_TEXT = {"supplier"}
 
 
 @dataclass(frozen=True)
