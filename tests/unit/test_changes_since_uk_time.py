@@ -3,6 +3,7 @@ shown and grouped by their UK date, including on the days the clocks change."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import text, update
 
 from dvcoord.services import alarms as al
 from dvcoord.services import dates
+from dvcoord.services import milestones as ms
 from dvcoord.services import plan_reports as pr
 from dvcoord.services import plans as ps
 from dvcoord.store.schema.core import AuditEntry
@@ -187,3 +189,47 @@ def test_alarm_never_tested_counts_from_its_uk_day_added(db):
         assert [(d.alarm_id, d.due) for d in due] == [(alarm_id, date(2026, 7, 2))]
         row = next(r for r in al.inventory(s) if r.alarm_id == alarm_id)
         assert row.next_test_due == date(2026, 7, 2)
+
+
+# ----------------------------------------------------------------------------- one plan
+
+
+ALL_TABLES = ("plan", "theme", "aim", "action", "milestone", "progress_update", "plan_change")
+
+
+def _build_plan(s, title: str, reference: str) -> dict[str, str]:
+    plan = ps.create_plan(s, title=title)
+    theme = ps.create_theme(s, plan.id, title=f"{title} theme")
+    aim = ps.create_aim(s, theme.id, reference="A1", text="An aim")
+    action = ps.create_action(s, theme.id, aim_id=aim.id, text="Act", reference=reference)
+    ms.create_milestone(s, action.id, text="Helpline live", due_text="March 2027")
+    ps.add_progress_update(s, action.id, update_date=date(2026, 7, 1), text="Begun", rag="A")
+    ps.add_plan_change(s, plan.id, summary="First version", version="1.0")
+    return {"plan": plan.id, "action": action.id}
+
+
+def test_one_plan_gets_exactly_its_own_rows_of_every_table(db):
+    """For one plan SQLite works out each row's plan; the rows must be the same as the
+    rows of that plan among all of them."""
+    with db.transaction() as s:
+        first = _build_plan(s, "First", "1.1")
+        second = _build_plan(s, "Second", "2.1")
+    with db.transaction() as s:
+        ps.update_action(s, first["action"], text="Act now")
+        ps.tombstone_action(s, second["action"])
+    since = date(2000, 1, 1)
+    with db.session() as s:
+        everything = ps.changes_since(s, since, tables=ALL_TABLES)
+        assert gc.isenabled()
+        assert {c.plan_id for c in everything} == {first["plan"], second["plan"]}
+        for ids, title in ((first, "First"), (second, "Second")):
+            mine = ps.changes_since(s, since, plan_id=ids["plan"], tables=ALL_TABLES)
+            assert mine == [c for c in everything if c.plan_id == ids["plan"]]
+            assert {c.table for c in mine} == set(ALL_TABLES)
+            assert {c.plan_title for c in mine} == {title}
+            assert {c.action_reference for c in mine if c.table == "milestone"} == {
+                "1.1" if title == "First" else "2.1"
+            }
+    texts = [c.description for c in everything]
+    assert "Changed action 1.1 'Act now': Text changed." in texts
+    assert any(t.startswith("Deleted action 2.1") for t in texts)
