@@ -438,3 +438,88 @@ def test_report_error_is_a_user_error() -> None:
     from dvcoord.errors import DvcoordError
 
     assert issubclass(L.ReportError, DvcoordError)
+
+
+# --------------------------------------------------------------------------- fast paths
+def _placed_text(path: Path) -> list[tuple[str, float, float, str, float]]:
+    """Every piece of text on page 1 with where it is drawn, its font and size."""
+    out: list[tuple[str, float, float, str, float]] = []
+
+    def visit(text, cm, tm, font, size) -> None:  # noqa: ANN001
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            out.append((text.strip(), round(x, 2), round(y, 2), font["/BaseFont"], size))
+
+    pypdf.PdfReader(path).pages[0].extract_text(visitor_text=visit)
+    return out
+
+
+def _mixed_table() -> Flowable:
+    rows = [
+        ["1.1", "Short", 12, L.cell_text("Done", label="01/02/2025 (Jo)"), "Red"],
+        ["1.2", "Text long enough to wrap over two or three lines of its column", 7, "x & y", "G"],
+        ["1.3", "  spaced   out  ", 0, L.cell_text("No update", muted=True), ""],
+        ["Total", "", 19, "", ""],
+    ]
+    return L.data_table(
+        ["Ref", "Text", "Days late", "Update", "RAG"],
+        rows,
+        [14 * mm, 0.5, 18 * mm, 0.5, 12 * mm],
+        rag_column=4,
+        right_align=(2,),
+        total_row=True,
+    )
+
+
+def test_plain_cells_are_drawn_where_paragraphs_would_be(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = _mixed_table()
+    assert any(isinstance(v, L._PlainCell) for row in table._cellvalues for v in row)
+    _build(tmp_path / "plain.pdf", [table])
+    monkeypatch.setattr(L, "_plain_cell", lambda *args: None)
+    _build(tmp_path / "paragraphs.pdf", [_mixed_table()])
+    plain = _placed_text(tmp_path / "plain.pdf")
+    assert len(plain) > 20  # furniture, header and every cell
+    assert plain == _placed_text(tmp_path / "paragraphs.pdf")
+    assert ("spaced out", 89.04) in [(t, x) for t, x, *_ in plain]
+
+
+def test_plain_cells_become_paragraphs_in_a_narrow_frame() -> None:
+    table = _mixed_table()
+    table.wrap(120, 1000)  # far narrower than any page
+    limits = [w - 2 * L._CELL_PAD for w in table._colWidths]
+    for row in table._cellvalues:
+        for c, value in enumerate(row):
+            if isinstance(value, L._PlainCell):
+                assert value.dv_width <= limits[c]
+    assert not isinstance(table._cellvalues[0][2], L._PlainCell)  # "Days late" no longer fits
+
+
+@pytest.mark.parametrize("style", ["cell", "cell-right-bold-muted-more", "span_note", "cell_head"])
+def test_cell_paragraphs_match_reportlabs_parser(style: str) -> None:
+    """Cell paragraphs built without the markup parser carry exactly what it would make."""
+    from reportlab.platypus import Paragraph
+
+    st = L._styles()[style]
+    texts = [
+        "Plain words",
+        "  leading and trailing  ",
+        "many   inner\tspaces",
+        "line one\nline two\n  indented three",
+        "caf\u00e9 \u2013 \u2018quoted\u2019 \u3000wide\u2002space",
+        "R&D <b>not bold</b>",
+        "x",
+    ]
+    for text in texts:
+        for label in ("", "12/10/2026 (A. Officer)"):
+            fast = L._cell_paragraph(text, st, label)
+            markup = L._markup(text)
+            if label:
+                markup = f"<b>{L._markup(label)}</b><br/>{markup}"
+            parsed = Paragraph(markup, st)
+            assert [f.__dict__ for f in fast.frags] == [f.__dict__ for f in parsed.frags]
+            assert fast.text == parsed.text
+            assert fast.wrap(60, 500) == parsed.wrap(60, 500)
+            assert repr(fast.blPara) == repr(parsed.blPara)

@@ -175,6 +175,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError, _ktAllow
 from reportlab.platypus.flowables import HRFlowable, KeepTogether
+from reportlab.platypus.paragraph import cleanBlockQuotedText
 
 import dvcoord
 from dvcoord.errors import DvcoordError
@@ -719,6 +720,90 @@ def _cell_style(right: bool, bold: bool, muted: bool, more: bool) -> ParagraphSt
     return _styles()[key]
 
 
+#: Text that needs ReportLab's markup parser (entities); anything else is built directly.
+_NEEDS_PARSER = re.compile(r"[&<>]")
+
+
+@functools.cache
+def _frag_templates(style: ParagraphStyle) -> tuple[Any, Any, Any] | None:
+    """The fragments ReportLab's parser makes in ``style`` for plain text, a bold label
+    and a line break, to be cloned by :func:`_cell_paragraph` (``None``: always parse)."""
+    plain = Paragraph("x<br/>y", style).frags
+    labelled = Paragraph("<b>x</b><br/>y", style).frags
+    shapes_ok = (
+        len(plain) == 3
+        and len(labelled) == 3
+        and [getattr(f, "text", None) for f in plain] == ["x", "", "y"]
+        and [getattr(f, "text", None) for f in labelled] == ["x", "", "y"]
+        and getattr(plain[1], "lineBreak", False)
+        and plain[0].__dict__ == plain[2].__dict__ | {"text": "x"}
+        and labelled[2].__dict__ == plain[2].__dict__
+        and labelled[1].__dict__ == plain[1].__dict__
+    )
+    return (plain[0], labelled[0], plain[1]) if shapes_ok else None
+
+
+def _clone_frag(template: Any, text: str) -> Any:
+    """A copy of a parser fragment with its own lists (links, underlines) and ``text``."""
+    frag = template.clone(text=text)
+    for key, value in template.__dict__.items():
+        if isinstance(value, list):
+            setattr(frag, key, list(value))
+    return frag
+
+
+def _direct_frags(markup: str, style: ParagraphStyle) -> list[Any] | None:
+    """The fragments the parser would make of ``markup`` (``[<b>label</b><br/>]line
+    [<br/>line]...`` with no entities), made directly; ``None`` if unsure."""
+    templates = _frag_templates(style)
+    if templates is None:
+        return None
+    plain, bold, line_break = templates
+    frags: list[Any] = []
+    rest = markup
+    if rest.startswith("<b>"):
+        end = rest.find("</b>")
+        label = rest[3:end]
+        if end < 0 or not label.strip():
+            return None
+        frags.append(_clone_frag(bold, label))
+        rest = rest[end + 4 :]
+        if not rest:
+            return frags
+        if not rest.startswith("<br/>"):
+            return None
+        frags.append(_clone_frag(line_break, ""))
+        rest = rest[5:]
+    for i, line in enumerate(rest.split("<br/>")):
+        if not line.strip() or "<" in line:
+            return None
+        if i:
+            frags.append(_clone_frag(line_break, ""))
+        frags.append(_clone_frag(plain, line))
+    return frags
+
+
+def _cell_paragraph(text: str, style: ParagraphStyle, label: str = "") -> _CellParagraph:
+    """A cell Paragraph of plain ``text`` (line breaks kept) with an optional bold
+    ``label`` line above it.
+
+    Tables hold tens of thousands of these, and ReportLab's markup parser is a good part of
+    their cost, so text without ``&``, ``<`` or ``>`` gets the fragments the parser would
+    have made built directly (a test checks they are the same); other text is parsed.
+    """
+    markup = _markup(text)
+    if label:
+        head = f"<b>{_markup(label)}</b>"
+        markup = f"{head}<br/>{markup}" if markup else head
+    if _NEEDS_PARSER.search(text) or _NEEDS_PARSER.search(label):
+        return _CellParagraph(markup, style)
+    cleaned = cleanBlockQuotedText(markup)
+    frags = _direct_frags(cleaned, style)
+    if frags is None:
+        return _CellParagraph(markup, style)
+    return _CellParagraph(cleaned, style, frags=frags)
+
+
 class _PlainCell(str):
     """Short one-line cell text that the table draws itself, without a Paragraph.
 
@@ -763,7 +848,7 @@ def _unplain_narrow_cells(rows: list[list[Any]], widths: Sequence[float]) -> Non
     for row in rows:
         for c, value in enumerate(row):
             if isinstance(value, _PlainCell) and value.dv_width > limits[c]:
-                row[c] = _CellParagraph(_markup(value), value.dv_style)
+                row[c] = _cell_paragraph(value, value.dv_style)
 
 
 def _text_cell(
@@ -780,15 +865,14 @@ def _text_cell(
         if plain is not None:
             return plain
     blocks = [b.strip("\n") for b in _BLANK_LINES.split(text) if b.strip()] or [""]
-    markups = [_markup(b) for b in blocks]
-    if label:
-        head = f"<b>{_markup(label)}</b>"
-        markups[0] = f"{head}<br/>{markups[0]}" if markups[0] else head
     first = _cell_style(right, bold, muted, more=False)
-    if len(markups) == 1:
-        return _CellParagraph(markups[0], first)
+    if len(blocks) == 1:
+        return _cell_paragraph(blocks[0], first, label)
     more = _cell_style(right, bold, muted, more=True)
-    return [_CellParagraph(m, first if i == 0 else more) for i, m in enumerate(markups)]
+    return [
+        _cell_paragraph(b, first, label) if i == 0 else _cell_paragraph(b, more)
+        for i, b in enumerate(blocks)
+    ]
 
 
 def _cell_parts(
@@ -916,7 +1000,7 @@ def _body(
         if isinstance(row, SpanRow):
             style = st["span_heading"] if row.kind == "heading" else st["span_note"]
             for chunk in _chunk_text(_clean(row.text), full_line):
-                data.append([_CellParagraph(_markup(chunk), style)] + [""] * (ncols - 1))
+                data.append([_cell_paragraph(chunk, style)] + [""] * (ncols - 1))
             groups.append((top, first_row + len(data) - 1, row.kind))
             continue
         if len(row) != ncols:
@@ -1023,7 +1107,7 @@ def data_table(
     for c, h in enumerate(header):
         style = st["cell_head_right"] if c in right else st["cell_head"]
         text = _clean(str(h))
-        head.append(_plain_cell(text, style, widths[c]) or _CellParagraph(_markup(text), style))
+        head.append(_plain_cell(text, style, widths[c]) or _cell_paragraph(text, style))
     body, body_cmds = _body(
         rows,
         ncols,
