@@ -108,10 +108,15 @@ def test_action_indicator_rows_give_the_latest_figure_and_status(db, setup):
         assert [r.code for r in I.action_indicator_rows(s, setup["a1"], TODAY)] == ["PI 3"]
 
 
-def test_indicator_choices_active_first(db, setup):
+def test_indicator_choices_active_first_those_without_a_reference_last(db, setup):
+    with db.transaction() as s:
+        I.create_indicator(
+            s, name="Alarms issued", unit="count", direction="higher", period="quarter"
+        )
     with db.session() as s:
         choices = I.indicator_choices(s)
     assert [(c.display_name, c.active) for c in choices] == [
         ("PI 3 Sanction detection rate", True),
+        ("Alarms issued", True),
         ("PI 2 Referrals to MARAC", False),
     ]

@@ -1895,7 +1895,8 @@ class IndicatorChoice:
 
 
 def indicator_choices(session: Session) -> list[IndicatorChoice]:
-    """Every live indicator, active ones first, by reference then name (one query)."""
+    """Every live indicator, active ones first, by reference (those without one last)
+    then name (one query)."""
     rows = session.execute(
         select(
             Indicator.id,
@@ -1906,7 +1907,12 @@ def indicator_choices(session: Session) -> list[IndicatorChoice]:
             Indicator.computed_key,
         )
         .where(_live(Indicator))
-        .order_by(Indicator.active.desc(), func.lower(Indicator.code), func.lower(Indicator.name))
+        .order_by(
+            Indicator.active.desc(),
+            Indicator.code == "",
+            func.lower(Indicator.code),
+            func.lower(Indicator.name),
+        )
     )
     return [
         IndicatorChoice(i, code, name, period, bool(active), bool(key))
