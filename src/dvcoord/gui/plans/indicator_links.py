@@ -218,7 +218,7 @@ class IndicatorPickerDialog(QDialog):
         super().__init__(parent)
         self.setObjectName("indicatorPickerDialog")
         self.setWindowTitle("Link indicators")
-        self.resize(620, 460)
+        self.resize(720, 480)
         layout = QVBoxLayout(self)
         intro = QLabel(
             f"Choose the performance indicators that measure {what}. Hold Ctrl to choose "
@@ -234,7 +234,7 @@ class IndicatorPickerDialog(QDialog):
         self.model = RowTableModel(
             [
                 Column("Ref", lambda c: c.code, width=8),
-                Column("Indicator", lambda c: c.name, width=36),
+                Column("Indicator", lambda c: c.name, tooltip=lambda c: c.name, width=40),
                 Column(
                     "Reported",
                     lambda c: indicator_service.PERIOD_LABELS[c.period],
