@@ -523,3 +523,22 @@ def test_cell_paragraphs_match_reportlabs_parser(style: str) -> None:
             assert fast.text == parsed.text
             assert fast.wrap(60, 500) == parsed.wrap(60, 500)
             assert repr(fast.blPara) == repr(parsed.blPara)
+
+
+def test_collector_thresholds_raised_while_building_then_restored(tmp_path: Path) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    seen: list[tuple[int, ...]] = []
+    with L.on_each_page(lambda page: seen.append(gc.get_threshold())):
+        _build(tmp_path / "gc.pdf", [L.data_table(HEADER, _rows(120), WIDTHS, rag_column=4)])
+    assert seen and all(t[0] >= L._GC_YOUNG for t in seen)
+    assert gc.get_threshold() == before
+    with L._fewer_collections():
+        with L._fewer_collections():
+            assert gc.get_threshold()[0] >= L._GC_YOUNG
+        assert gc.get_threshold()[0] >= L._GC_YOUNG
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), L._fewer_collections():
+        raise RuntimeError("boom")
+    assert gc.get_threshold() == before
