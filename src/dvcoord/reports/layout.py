@@ -59,6 +59,9 @@ Charts
 Constants
     ``RAG_COLOURS`` (letter -> colour, "" for no status), ``RAG_NAMES``, ``PALETTE``,
     ``WITHHELD``.
+Speed
+    ``with fewer_collections(): ...`` - the cyclic garbage collector runs less often
+    inside (every report kind's ``build`` is wrapped in it; ``ReportDocument.build`` too).
 Progress
     ``with on_each_page(callback): ...`` - ``callback(page_number)`` is called as each
     page is finished by any build in this thread (a progress bar; raising from it stops
@@ -200,6 +203,7 @@ __all__ = [
     "cell_text",
     "data_table",
     "donut",
+    "fewer_collections",
     "heading",
     "key_values",
     "line_chart",
@@ -380,7 +384,7 @@ _gc_saved: tuple[int, ...] = ()
 
 
 @contextlib.contextmanager
-def _fewer_collections() -> Iterator[None]:
+def fewer_collections() -> Iterator[None]:
     """Run the cyclic garbage collector less often inside the block.
 
     Laying out a long report makes and drops millions of small objects (fragments, lines,
@@ -388,7 +392,8 @@ def _fewer_collections() -> Iterator[None]:
     collector spends about a quarter of the time re-scanning them.  Raising the
     young-generation threshold keeps collection (so memory held in cycles is still
     freed) but far less often.  Nesting and threads are allowed: the thresholds are
-    restored when the last block ends.
+    restored when the last block ends.  :meth:`ReportDocument.build` uses it, and so does
+    every report kind's ``build`` (see :mod:`dvcoord.reports.registry`).
     """
     global _gc_depth, _gc_saved
     with _gc_lock:
@@ -1109,7 +1114,6 @@ def _body(
     return data, cmds + rag_cmds
 
 
-@_fewer_collections()
 def data_table(
     header: Sequence[str],
     rows: Sequence[Row],
@@ -2005,7 +2009,7 @@ class ReportDocument:
             return _Canvas(*args, dv_report=self, **kwargs)
 
         try:
-            with _fewer_collections():
+            with fewer_collections():
                 template.build(story, canvasmaker=make_canvas)
         except LayoutError as exc:
             log.warning("Report layout failed for %s: %s", self.out_path, exc)
