@@ -155,6 +155,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple, TypeAlias
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.graphics.charts.barcharts import VerticalBarChart
 from reportlab.graphics.charts.legends import Legend
 from reportlab.graphics.charts.piecharts import Pie
@@ -1686,7 +1687,15 @@ class _Canvas(Canvas):
             self.beginForm(_page_form(page))
             self._dv_report._draw_page_number(self, page, total)
             self.endForm()
-        super().save()
+        # Page streams are compressed but not also ASCII85-encoded (ReportLab's default):
+        # the encoding only makes the file a quarter bigger for 7-bit transports, and in
+        # pure Python it costs as much as compressing.  Read while the file is written.
+        saved = rl_config.useA85
+        rl_config.useA85 = 0
+        try:
+            super().save()
+        finally:
+            rl_config.useA85 = saved
 
 
 def _page_form(page: int) -> str:
