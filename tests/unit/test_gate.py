@@ -152,6 +152,17 @@ def test_changed_table_definition(mine, incoming):
     assert "'agency'" in refused(mine, incoming)
 
 
+def test_table_definition_stored_as_bytes(mine, incoming):
+    # A damaged or hostile file can hold a definition as a BLOB, not text.
+    execute(
+        incoming,
+        "PRAGMA writable_schema=ON",
+        "UPDATE sqlite_schema SET sql = CAST(sql AS BLOB) WHERE name = 'agency'",
+    )
+    message = refused(mine, incoming)
+    assert "damaged" in message and "unexpected" not in message
+
+
 def test_meta_as_a_view(mine, incoming):
     execute(
         incoming,

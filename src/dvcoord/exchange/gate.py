@@ -246,7 +246,11 @@ def read_objects(conn: sqlite3.Connection, name: str) -> dict[str, SchemaObject]
         )
     objects: dict[str, SchemaObject] = {}
     for otype, oname, tbl, sql in rows:
-        if not isinstance(oname, str) or not isinstance(otype, str):
+        if (
+            not isinstance(oname, str)
+            or not isinstance(otype, str)
+            or not isinstance(sql, str | None)  # a damaged page can turn text into bytes
+        ):
             raise DamagedFileError(
                 f"The file {name} is damaged: its list of tables is not readable."
             )
