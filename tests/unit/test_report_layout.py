@@ -534,11 +534,17 @@ def test_collector_thresholds_raised_while_building_then_restored(tmp_path: Path
         _build(tmp_path / "gc.pdf", [L.data_table(HEADER, _rows(120), WIDTHS, rag_column=4)])
     assert seen and all(t[0] >= L._GC_YOUNG for t in seen)
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
     with L.fewer_collections():
+        frozen = gc.get_freeze_count()
+        assert frozen > 0
         with L.fewer_collections():
             assert gc.get_threshold()[0] >= L._GC_YOUNG
+            assert gc.get_freeze_count() == frozen
         assert gc.get_threshold()[0] >= L._GC_YOUNG
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
     with pytest.raises(RuntimeError), L.fewer_collections():
         raise RuntimeError("boom")
     assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0

@@ -399,6 +399,7 @@ _GC_YOUNG = 100_000
 _gc_lock = threading.Lock()
 _gc_depth = 0
 _gc_saved: tuple[int, ...] = ()
+_gc_froze = False
 
 
 @contextlib.contextmanager
@@ -409,15 +410,20 @@ def fewer_collections() -> Iterator[None]:
     cell styles) while keeping the whole story alive, and at the default thresholds the
     collector spends about a quarter of the time re-scanning them.  Raising the
     young-generation threshold keeps collection (so memory held in cycles is still
-    freed) but far less often.  Nesting and threads are allowed: the thresholds are
-    restored when the last block ends.  :meth:`ReportDocument.build` uses it, and so does
+    freed) but far less often, and the objects alive when the block starts (the app, its
+    database session, the report's model) are frozen (``gc.freeze``) so that the full
+    passes that still happen do not walk them again and again.  Nesting and threads are
+    allowed: thresholds and frozen objects are restored when the last block ends.  :meth:`ReportDocument.build` uses it, and so does
     every report kind's ``build`` (see :mod:`dvcoord.reports.registry`).
     """
-    global _gc_depth, _gc_saved
+    global _gc_depth, _gc_saved, _gc_froze
     with _gc_lock:
         if _gc_depth == 0:
             _gc_saved = gc.get_threshold()
             gc.set_threshold(max(_GC_YOUNG, _gc_saved[0]), *_gc_saved[1:])
+            _gc_froze = gc.get_freeze_count() == 0
+            if _gc_froze:
+                gc.freeze()
         _gc_depth += 1
     try:
         yield
@@ -425,6 +431,8 @@ def fewer_collections() -> Iterator[None]:
         with _gc_lock:
             _gc_depth -= 1
             if _gc_depth == 0:
+                if _gc_froze:
+                    gc.unfreeze()
                 gc.set_threshold(*_gc_saved)
 
 
