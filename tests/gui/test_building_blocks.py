@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QProgressDialog, QPushButton, QWidget
+from PySide6.QtWidgets import QApplication, QLineEdit, QProgressDialog, QPushButton, QWidget
 
 from dvcoord.errors import DvcoordError
 from dvcoord.gui.formatting import (
@@ -241,6 +241,39 @@ def test_run_in_worker_returns_the_result_off_the_ui_thread(qapp):
 
     assert run_in_worker(None, "Adding", job, 2, b=3) == 5
     assert seen["thread"] != ui_thread
+
+
+def test_a_quick_job_leaves_no_busy_box_to_pop_up_later(qapp, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QDialog
+
+    from dvcoord.gui.workers import SHOW_AFTER_MS, run_in_worker
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    parent.show()
+    seen: list[int] = []
+
+    def quick_job_then_a_dialog() -> None:  # as File > New does: a job, then Settings
+        assert run_in_worker(parent, "Quick job", lambda _p, _c: 42, cancellable=False) == 42
+        nxt = QDialog(parent)
+
+        def look() -> None:
+            seen.append(
+                sum(
+                    1
+                    for w in QApplication.topLevelWidgets()
+                    if isinstance(w, QProgressDialog) and w.isVisible()
+                )
+            )
+            nxt.reject()
+
+        QTimer.singleShot(SHOW_AFTER_MS + 300, look)
+        nxt.exec()  # its loop runs past the show-after delay
+
+    QTimer.singleShot(0, quick_job_then_a_dialog)
+    qtbot.waitUntil(lambda: bool(seen), timeout=10_000)
+    assert seen == [0]
 
 
 def test_run_in_worker_reports_a_user_error_plainly(qapp, dialogs):

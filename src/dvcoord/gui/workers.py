@@ -190,6 +190,10 @@ def run_in_worker(
             app.removeEventFilter(blocker)
     worker.progressed.disconnect(on_progress)
     dialog.canceled.disconnect(on_cancel)
+    # reset() stops the dialog's show-after-a-delay timer: without it a job that ended
+    # before the delay leaves the timer running, and the busy box pops up later over
+    # whatever dialog comes next (deleteLater does not run inside that dialog's loop).
+    dialog.reset()
     dialog.hide()
     dialog.deleteLater()
 
