@@ -158,6 +158,10 @@ def test_list_shows_the_kinds_by_area(run):
         (["milestones", "--from", "31/02/2026"], "--from: '31/02/2026' is not a real date"),
         (["milestones", "--marking", "SECRET"], "--marking: 'SECRET' is not a protective marking"),
         (["agency-return"], "Choose the agency whose return you want"),
+        (
+            ["sanctuary-cases", "--show-locations", "--marking", "NONE"],
+            "must be marked OFFICIAL-SENSITIVE",
+        ),
     ],
 )
 def test_bad_input_is_one_sentence_and_exit_1(run, demo_path, tmp_path, args, message):

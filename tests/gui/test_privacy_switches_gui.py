@@ -139,7 +139,10 @@ def test_locations_switch_follows_the_registry_and_is_off_by_default(addr_window
     assert "sanctuary-cases" in offered
 
     _choose(dialog, "sanctuary-cases")
+    f.markingCombo.setCurrentIndex(f.markingCombo.findData("NONE"))
     f.locationsCheck.setChecked(True)
+    # locations print only under OFFICIAL-SENSITIVE: ticking the switch sets it
+    assert f.markingCombo.currentData() == "OFFICIAL-SENSITIVE"
     assert f.locationsWarning.isVisibleTo(dialog)
     assert "identifying information" in f.locationsWarning.text()
     f.fileEdit.setText(str(Path.home() / "cases.pdf"))

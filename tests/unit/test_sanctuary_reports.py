@@ -176,3 +176,27 @@ def test_reports_on_an_empty_database(db, tmp_path):
         text = text_of(build(db, kind, tmp_path / f"{kind}.pdf"))
         assert "Page 1 of 1" in text, kind
     assert "There are no open Sanctuary Scheme cases" in text_of(tmp_path / "sanctuary-cases.pdf")
+
+
+@pytest.mark.parametrize(
+    ("kw", "refused"),
+    [
+        ({"show_locations": True, "marking": "NONE"}, "must be marked OFFICIAL-SENSITIVE"),
+        ({"show_locations": True, "marking": "OFFICIAL"}, "must be marked OFFICIAL-SENSITIVE"),
+        ({"marking": "NONE"}, "must carry a protective marking"),
+        ({"show_locations": True}, None),  # the kind's default: OFFICIAL-SENSITIVE
+        ({"marking": "OFFICIAL"}, None),
+        ({"marking": "NONE", "redact": True}, None),  # nothing identifying printed
+    ],
+)
+def test_marking_too_low_for_what_is_printed_is_refused(demo_db, tmp_path, kw, refused):
+    from dvcoord.errors import ValidationError
+
+    out = tmp_path / "cases.pdf"
+    if refused is None:
+        assert build(demo_db, "sanctuary-cases", out, **kw).is_file()
+        return
+    with pytest.raises(ValidationError) as info:
+        build(demo_db, "sanctuary-cases", out, **kw)
+    assert refused in str(info.value) and info.value.field == "marking"
+    assert not out.exists()  # refused before anything is written

@@ -215,6 +215,10 @@ class ExportReportDialog(QDialog):
 
     def _locations_toggled(self, on: bool) -> None:
         self.form.locationsWarning.setVisible(bool(on))
+        if on:  # districts and addresses are printed only under OFFICIAL-SENSITIVE
+            pos = self.form.markingCombo.findData("OFFICIAL-SENSITIVE")
+            if pos >= 0:
+                self.form.markingCombo.setCurrentIndex(pos)
 
     def _default_period(self, kind: ReportKind) -> None:
         """This quarter; for "changed since" reports, since the start of the last one."""

@@ -68,6 +68,7 @@ class ReportKind:
         def build_with_fewer_collections(db: Database, request: ReportRequest) -> Path:
             from dvcoord.reports.layout import fewer_collections
 
+            self.check_marking(db, request)
             with fewer_collections():
                 return build(db, request)
 
@@ -75,6 +76,26 @@ class ReportKind:
 
     def default_marking(self, db: Database) -> str:
         return "OFFICIAL-SENSITIVE" if self.shows_case_data else db.default_marking
+
+    def check_marking(self, db: Database, request: ReportRequest) -> None:
+        """Refuse a marking too low for what the report will print, before anything is
+        written: districts or addresses need OFFICIAL-SENSITIVE; case references need a
+        marking (not NONE) unless they are withheld."""
+        from dvcoord.errors import ValidationError
+
+        marking = request.marking or self.default_marking(db)
+        if self.shows_locations and request.show_locations and marking != "OFFICIAL-SENSITIVE":
+            raise ValidationError(
+                "A report that prints districts or addresses must be marked "
+                "OFFICIAL-SENSITIVE: choose that marking, or leave the locations out.",
+                field="marking",
+            )
+        if self.shows_case_data and not request.redact and marking == "NONE":
+            raise ValidationError(
+                "A report that shows case references must carry a protective marking: "
+                "choose OFFICIAL-SENSITIVE or OFFICIAL, or leave the references out.",
+                field="marking",
+            )
 
 
 _REGISTRY: dict[str, ReportKind] = {}
