@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import stat
 
 import pytest
 from exchange_data import make_db, sha256
@@ -86,3 +88,11 @@ def test_an_existing_copy_is_replaced_whole(source, tmp_path):
     out.write_bytes(b"old contents")
     share_copy(source, out)
     assert out.read_bytes().startswith(b"SQLite format 3\x00")
+
+
+@pytest.mark.skipif(os.name == "nt", reason="POSIX permissions")
+def test_plain_copy_is_readable_by_its_owner_only(tmp_path):
+    src = tmp_path / "mine.sqlite"
+    Database.create(src, user="A").close()
+    out = share_copy(src, tmp_path / "to-send.sqlite")
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600

@@ -55,11 +55,18 @@ def _addresses(n: int) -> str:
 
 
 def _vacuum_into(src: Path, dest: Path) -> None:
+    # The copy is readable by its owner only from the moment it exists, like every other
+    # file dvcoord writes (SQLite would create it with the default permissions).
+    try:
+        os.close(os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass  # VACUUM INTO accepts an empty file; the chmod below still applies
     conn = raw_connect(src, readonly=True)
     try:
         conn.execute("VACUUM INTO ?", (str(dest),))
     finally:
         conn.close()
+    os.chmod(dest, 0o600)
 
 
 @dataclass(frozen=True)
