@@ -103,3 +103,39 @@ def test_bad_files_give_one_clear_sentence(run, tmp_path):
 
     result = run("export-plan", "--db", db, "--plan", "Nothing", "-o", tmp_path / "x.xlsx")
     assert result.returncode == 1 and "no action plans" in result.stderr
+
+
+def test_same_title_is_warned_and_the_plans_told_apart(run, tmp_path):
+    source = pf.build_docx(pf.SEVENOAKS, tmp_path / "sevenoaks.docx")
+    db = tmp_path / "plans.sqlite"
+
+    blank = run("import-plan", source, "--db", db, "--plan-title", "  ")
+    assert blank.returncode == 1 and not db.exists()
+    assert "The plan title given with --plan-title is blank;" in blank.stderr
+    assert blank.stderr.strip().endswith("the title found in the file.")
+
+    first = run("import-plan", source, "--db", db, "--plan-title", "DA plan")
+    assert first.returncode == 0, first.stderr
+    assert "already exists" not in first.stdout
+    second = run("import-plan", source, "--db", db, "--plan-title", "DA plan")
+    assert second.returncode == 0, second.stderr
+    assert (
+        "Warning: A plan called \u2018DA plan\u2019 already exists (" in second.stdout
+        and "the import will add it as a separate plan with the same title \u2014 give it "
+        "another title with --plan-title, or merge with --into."
+        in second.stdout
+    )
+    assert "it was added as a separate plan with the same title." in second.stdout
+    assert count(db, "plan") == 2
+
+    out = tmp_path / "plan.csv"
+    ambiguous = run("export-plan", "--db", db, "--plan", "DA plan", "-o", out)
+    assert ambiguous.returncode == 1
+    assert "2 plans are called \u2018DA plan\u2019; choose one with --plan and its id:" in (
+        ambiguous.stderr
+    )
+    assert ambiguous.stderr.count("22 actions, created ") == 2
+    short = ambiguous.stderr.split("\u2014 id ")[1].split(";")[0].strip(" .\n")
+    assert 8 <= len(short) < 36
+    chosen = run("export-plan", "--db", db, "--plan", short, "-o", out)
+    assert chosen.returncode == 0, chosen.stderr

@@ -226,3 +226,33 @@ def test_menu_entries_open_the_wizard_and_the_export_dialog(window, qtbot, dialo
     assert dialog.isVisible() and dialog.form.planCombo.count() == 1
     dialog.reject()
     QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+def test_preview_warns_of_a_plan_with_the_same_title(window, wizards, dialogs, sevenoaks):
+    db = window.context.db
+    with db.transaction() as s:
+        from dvcoord.services import plans as plan_service
+
+        plan_service.create_plan(s, title="Sevenoaks plan", plan_from_fy=2026)
+    wizard = wizards()
+    wizard.file_page.form.fileEdit.setText(str(sevenoaks))
+    wizard.next()
+    wizard.target_page.form.newRadio.setChecked(True)
+    wizard.target_page.form.titleEdit.setText("sevenoaks PLAN")
+    while wizard.currentPage() is not wizard.preview_page:
+        wizard.next()
+    first = wizard.preview_page.warnings.item(0).text()
+    assert first.startswith("A plan called \u2018Sevenoaks plan\u2019 already exists (2026/27")
+    assert first.endswith(
+        "the import will add it as a separate plan with the same title \u2014 go back to give "
+        "it another title, or merge into the existing plan."
+    )
+    # another title: no such warning
+    wizard.back()
+    while wizard.currentPage() is not wizard.target_page:
+        wizard.back()
+    wizard.target_page.form.titleEdit.setText("Sevenoaks plan 2027")
+    while wizard.currentPage() is not wizard.preview_page:
+        wizard.next()
+    texts = [wizard.preview_page.warnings.item(i).text() for i in range(3)]
+    assert not any("already exists" in t for t in texts)

@@ -294,3 +294,24 @@ def test_export_refuses_other_extensions(db, tmp_path, sevenoaks_docx):
     summary = write_plan(db, parse_plan(sevenoaks_docx, db=db, today=TODAY))
     with pytest.raises(DvcoordError, match="ending in .xlsx"):
         export_plan(db, summary.plan_id, tmp_path / "plan.pdf")
+
+
+def test_a_second_plan_of_the_same_title_is_written_with_a_warning(db, sevenoaks_docx):
+    parsed = parse_plan(sevenoaks_docx, db=db)
+    first = write_plan(db, parsed, plan_title="DA plan")
+    assert not [w for w in first.warnings if "already exists" in str(w)]
+    second = write_plan(db, parsed, plan_title="  da PLAN ")
+    [twin] = [str(w) for w in second.warnings if "already exists" in str(w)]
+    assert twin.startswith("A plan called \u2018DA plan\u2019 already exists (")
+    assert "22 actions" in twin and twin.endswith(
+        "it was added as a separate plan with the same title."
+    )
+    assert second.plan_id != first.plan_id and _count(db, Plan) == 2
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_a_blank_plan_title_is_refused_and_nothing_written(db, sevenoaks_docx, title):
+    parsed = parse_plan(sevenoaks_docx, db=db)
+    with pytest.raises(DvcoordError, match=r"^The plan title is blank; .*\.$"):
+        write_plan(db, parsed, plan_title=title)
+    assert _count(db, Plan) == 0

@@ -110,3 +110,44 @@ def test_action_place_names_its_theme_and_aim(db):
         ps.tombstone_action(s, loose)
     with db.session() as s, pytest.raises(ValidationError, match="no longer exists"):
         plan_lookup.action_place(s, loose)
+
+
+# --------------------------------------------------------------------------- telling plans apart
+def test_short_ids_are_at_least_eight_characters_and_unique():
+    ids = ["01a20713-aaaa-7000-8000-000000000001", "01a20713-abcd-7000-8000-000000000002"]
+    got = plan_lookup.short_ids(ids + ["01b00000-0000-7000-8000-000000000003"], ids)
+    assert got == {ids[0]: "01a20713-aa", ids[1]: "01a20713-ab"}  # never ends on a hyphen
+    lone = plan_lookup.short_ids(ids[:1], ids[:1])
+    assert lone == {ids[0]: "01a20713"}
+
+
+def test_plans_titled_and_the_same_title_notice(db):
+    from datetime import UTC, datetime
+
+    from dvcoord.services.dates import format_date, uk_date
+
+    with db.transaction() as s:
+        first = ps.create_plan(s, title="DA Plan", plan_from_fy=2026, status="approved")
+        theme = ps.create_theme(s, first.id, title="Safety", code="1")
+        ps.create_action(s, theme.id, reference="1.1", text="Helpline")
+        ps.create_action(s, theme.id, reference="1.2", text="Leaflets")
+        ps.create_plan(s, title="Another plan")
+    today = format_date(uk_date(datetime.now(UTC)))
+    with db.session() as s:
+        [found] = plan_lookup.plans_titled(s, "  da   PLAN ")
+        assert found.id == first.id and found.actions == 2 and found.status == "approved"
+        assert first.id.startswith(found.short_id) and len(found.short_id) >= 8
+        assert found.describe() == (
+            f"\u2018DA Plan\u2019 (2026/27, approved, 2 actions, created {today}) "
+            f"\u2014 id {found.short_id}"
+        )
+        assert plan_lookup.same_title_notice(s, "Not there") == ""
+        notice = plan_lookup.same_title_notice(s, "da plan", advice="rename it")
+        assert notice.startswith(
+            f"A plan called \u2018DA Plan\u2019 already exists (2026/27, approved, 2 actions, "
+            f"created {today}, id {found.short_id}); "
+        )
+        assert notice.endswith(
+            "the import will add it as a separate plan with the same title \u2014 rename it."
+        )
+        assert plan_lookup.same_title_notice(s, "DA Plan", exclude=first.id) == ""

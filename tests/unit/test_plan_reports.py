@@ -9,6 +9,7 @@ still gives a report or one clear message, and never a half-written file.
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -73,6 +74,44 @@ def test_resolve_plan_by_id_exact_title_or_prefix(db):
         with pytest.raises(DvcoordError) as err:
             pr.resolve_plan(s, None)
         assert "holds 2 plans" in str(err.value)
+
+
+def test_resolve_plan_tells_plans_of_one_title_apart_and_takes_an_id_prefix(db):
+    with db.transaction() as s:
+        old = ps.create_plan(s, title="DA Plan", plan_from_fy=2026, status="approved")
+        theme = ps.create_theme(s, old.id, title="Safety", code="1")
+        ps.create_action(s, theme.id, reference="1.1", text="Helpline")
+        new = ps.create_plan(s, title="DA plan", plan_from_fy=2026)
+        old_id, new_id = old.id, new.id
+    with db.session() as s:
+        with pytest.raises(DvcoordError) as err:
+            pr.resolve_plan(s, "da plan")
+        message = str(err.value)
+        assert message.startswith("2 plans are called \u2018da plan\u2019; choose one")
+        assert "(2026/27, approved, 1 action, created " in message
+        assert "(2026/27, draft, 0 actions, created " in message
+        shorts = re.findall(r"id ([0-9a-f-]+)", message)
+        assert len(shorts) == 2 and all(8 <= len(x) < 36 for x in shorts)
+        # the short ids shown are accepted by --plan
+        assert {pr.resolve_plan(s, x).id for x in shorts} == {old_id, new_id}
+        assert pr.resolve_plan(s, new_id[:13].upper()).id == new_id
+
+
+def test_resolve_plan_refuses_an_id_prefix_two_plans_share(db):
+    from dvcoord.store.schema.plans import Plan
+
+    with db.transaction() as s:
+        s.add(Plan(id="01a20713-aaaa-7000-8000-000000000001", title="One", partnership="P"))
+        s.add(Plan(id="01a20713-abcd-7000-8000-000000000002", title="Two", partnership="P"))
+    with db.session() as s:
+        with pytest.raises(DvcoordError) as err:
+            pr.resolve_plan(s, "01a20713")
+        assert str(err.value) == (
+            "\u201801a20713\u2019 is the start of the ids of 2 plans; give more of the id: "
+            "\u2018One\u2019; \u2018Two\u2019."
+        )
+        assert pr.resolve_plan(s, "01a20713-ab").title == "Two"
+        assert pr.resolve_plan(s, "01A20713-AA").title == "One"
 
 
 def make_plan_in(db, title: str) -> str:

@@ -88,6 +88,11 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
     source = Path(args.file).expanduser()
     db_path = Path(args.db).expanduser()
     officer = getattr(args, "officer", None)
+    if args.plan_title is not None and not args.plan_title.strip():
+        raise DvcoordError(
+            "The plan title given with --plan-title is blank; give the new plan a title, "
+            "or leave --plan-title out to use the title found in the file."
+        )
     if args.dry_run:
         db = (
             Database.open(db_path, user=officer, readonly=True, backup=False)
@@ -114,6 +119,17 @@ def cmd_import_plan(args: argparse.Namespace) -> int:
             _out(f"Merging into the plan '{into_title}'.")
         for line in describe(parsed, args.agencies):
             _out(line)
+        if into is None and db is not None:
+            from dvcoord.services.plan_lookup import same_title_notice
+
+            with db.session() as s:
+                twin = same_title_notice(
+                    s,
+                    args.plan_title or parsed.title or "Imported plan",
+                    advice="give it another title with --plan-title, or merge with --into",
+                )
+            if twin:
+                _out(f"Warning: {twin}")
         if args.dry_run:
             _out("Dry run: nothing was written.")
             return 0

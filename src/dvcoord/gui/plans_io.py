@@ -457,6 +457,17 @@ class PreviewPage(QWizardPage):
             self.warnings.addItem(str(w))
         for w in self.wiz.extra_notices:
             self.warnings.addItem(str(w))
+        if not self.wiz.into_plan_id and self.wiz.plan_title:
+            from dvcoord.services.plan_lookup import same_title_notice
+
+            with self.wiz.ctx.db.session() as s:
+                twin = same_title_notice(
+                    s,
+                    self.wiz.plan_title,
+                    advice="go back to give it another title, or merge into the existing plan",
+                )
+            if twin:
+                self.warnings.insertItem(0, twin)
         n = self.warnings.count()
         self.warnings_label.setText(f"Warnings ({n})" if n else "No warnings")
         if self.wiz.into_plan_id:

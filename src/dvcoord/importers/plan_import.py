@@ -1921,6 +1921,12 @@ def default_agency_map(parsed: ParsedPlan, policy: str = "suggested") -> dict[st
     return result
 
 
+BLANK_TITLE = (
+    "The plan title is blank; give the new plan a title, or leave the title out to use "
+    "the one found in the file."
+)
+
+
 def write_plan(
     db: Any,
     parsed: ParsedPlan,
@@ -1944,6 +1950,8 @@ def write_plan(
 
     if parsed.action_count == 0:
         raise DvcoordError("There is nothing to import: no actions were read.")
+    if plan_title is not None and not plan_title.strip():
+        raise DvcoordError(BLANK_TITLE)
     agency_map = dict(agency_map or {})
     backup = backups.take_backup(Path(db.path), "before-import")
     log.info(
@@ -2022,6 +2030,12 @@ def _write(
         if plan_title and plan_title.strip() and plan_title.strip() != plan.title:
             plan_service.update_plan(s, plan.id, title=plan_title.strip()[:MAX_TITLE])
     summary = ImportSummary(plan_id=plan.id, plan_title=plan.title, created_plan=created_plan)
+    if created_plan:
+        from dvcoord.services.plan_lookup import same_title_notice
+
+        twin = same_title_notice(s, plan.title, done=True, exclude=plan.id)
+        if twin:
+            summary.warnings.append(Notice(twin))
     _ensure_rag_letters(s, plan, parsed, plan_service)
     for change in parsed.changes:
         _with_where(

@@ -10,15 +10,29 @@ the plan shown (with its RAG key), :func:`action_place` for the heading of an ac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dvcoord.errors import ValidationError
+from dvcoord.services.dates import format_date, fy_label, uk_date
 from dvcoord.services.plans import RagKeyEntry, rag_key_for
 from dvcoord.store.schema.plans import Action, Aim, Plan, PlanChange, Theme
 
-__all__ = ["ActionPlace", "PlanChoice", "PlanHeader", "action_place", "plan_choices", "plan_header"]
+__all__ = [
+    "ActionPlace",
+    "PlanChoice",
+    "PlanHeader",
+    "PlanSummary",
+    "action_place",
+    "plan_choices",
+    "plan_header",
+    "plan_summaries",
+    "plans_titled",
+    "same_title_notice",
+    "short_ids",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,3 +141,149 @@ def action_place(session: Session, action_id: str) -> ActionPlace:
     if row is None:
         raise ValidationError("That action no longer exists (it may have been deleted).")
     return ActionPlace(*row)
+
+
+# --------------------------------------------------------------------------- telling plans apart
+SHORT_ID = 8  # the shortest id prefix shown; longer where two plans share it
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSummary:
+    """What tells two plans of the same title apart in a message."""
+
+    id: str
+    short_id: str
+    title: str
+    status: str
+    plan_from_fy: int | None
+    plan_to_fy: int | None
+    actions: int
+    created_on: date | None
+
+    def details(self) -> str:
+        """ "2026/27, draft, 12 actions, created 01/11/2026"."""
+        parts = [p for p in (_fy_span(self.plan_from_fy, self.plan_to_fy), self.status) if p]
+        parts.append(f"{self.actions} action{'' if self.actions == 1 else 's'}")
+        if self.created_on is not None:
+            parts.append(f"created {format_date(self.created_on)}")
+        return ", ".join(parts)
+
+    def describe(self) -> str:
+        """ "‘Title’ (2026/27, draft, 12 actions, created 01/11/2026) — id 01a20713"."""
+        return f"\u2018{self.title}\u2019 ({self.details()}) \u2014 id {self.short_id}"
+
+
+def _fy_span(first: int | None, last: int | None) -> str:
+    if first is None and last is None:
+        return ""
+    if first is None or last is None or first == last:
+        return fy_label(first if first is not None else last)  # type: ignore[arg-type]
+    return f"{fy_label(first)} \u2013 {fy_label(last)}"
+
+
+def short_ids(all_ids: list[str], wanted: list[str]) -> dict[str, str]:
+    """The shortest prefix (at least :data:`SHORT_ID` characters) of each wanted id that
+    no other id in ``all_ids`` starts with."""
+    lowered = [i.lower() for i in all_ids]
+    result = {}
+    for plan_id in wanted:
+        key = plan_id.lower()
+        length = SHORT_ID
+        while length < len(key) and any(
+            other != key and other.startswith(key[:length]) for other in lowered
+        ):
+            length += 1
+        if key[length - 1 : length] == "-":  # never end a prefix on a hyphen
+            length += 1
+        result[plan_id] = plan_id[:length]
+    return result
+
+
+def plan_summaries(session: Session, plan_ids: list[str]) -> list[PlanSummary]:
+    """A :class:`PlanSummary` for each live plan in ``plan_ids`` (in that order), with an
+    id prefix that is unique among the live plans."""
+    if not plan_ids:
+        return []
+    all_ids = list(session.scalars(select(Plan.id).where(Plan.deleted_at.is_(None))))
+    prefixes = short_ids(all_ids, plan_ids)
+    actions = (
+        select(func.count(Action.id))
+        .where(Action.plan_id == Plan.id, Action.deleted_at.is_(None))
+        .scalar_subquery()
+    )
+    rows = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Plan.id,
+                Plan.title,
+                Plan.status,
+                Plan.plan_from_fy,
+                Plan.plan_to_fy,
+                actions.label("actions"),
+                Plan.created_at,
+            ).where(Plan.id.in_(plan_ids), Plan.deleted_at.is_(None))
+        )
+    }
+    out = []
+    for plan_id in plan_ids:
+        row = rows.get(plan_id)
+        if row is None:
+            continue
+        created = uk_date(row.created_at) if row.created_at is not None else None
+        out.append(
+            PlanSummary(
+                row.id,
+                prefixes[row.id],
+                row.title,
+                row.status,
+                row.plan_from_fy,
+                row.plan_to_fy,
+                int(row.actions or 0),
+                created,
+            )
+        )
+    return out
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def plans_titled(session: Session, title: str) -> list[PlanSummary]:
+    """Live plans whose title is ``title`` (case and spacing ignored), oldest first."""
+    key = _norm(title or "")
+    if not key:
+        return []
+    ids = [
+        plan_id
+        for plan_id, plan_title in session.execute(
+            select(Plan.id, Plan.title)
+            .where(Plan.deleted_at.is_(None))
+            .order_by(Plan.created_at, Plan.id)
+        )
+        if _norm(plan_title) == key
+    ]
+    return plan_summaries(session, ids)
+
+
+def same_title_notice(
+    session: Session, title: str, *, advice: str = "", done: bool = False, exclude: str = ""
+) -> str:
+    """One sentence warning that a new plan called ``title`` will sit (``done``: was put)
+    beside a live plan of the same title; empty when there is none. ``advice`` ends the
+    sentence; ``exclude`` is the id of the new plan itself once written."""
+    same = [p for p in plans_titled(session, title) if p.id != exclude]
+    if not same:
+        return ""
+    if len(same) == 1:
+        found = (
+            f"A plan called \u2018{same[0].title}\u2019 already exists "
+            f"({same[0].details()}, id {same[0].short_id})"
+        )
+    else:
+        found = f"{len(same)} plans called \u2018{same[0].title}\u2019 already exist"
+    added = "it was added as" if done else "the import will add it as"
+    return f"{found}; {added} a separate plan with the same title" + (
+        f" \u2014 {advice}." if advice else "."
+    )

@@ -368,12 +368,34 @@ def _live_plans(session: Session) -> list[Plan]:
     )
 
 
+def _plan_list(session: Session, plans: list[Plan], limit: int = 12) -> str:
+    """The plans by title; a plan whose title another listed plan shares is shown with its
+    period, status, actions, created date and a short id that ``--plan`` accepts."""
+    from dvcoord.services.plan_lookup import plan_summaries
+
+    counts: dict[str, int] = {}
+    for p in plans:
+        counts[_norm(p.title)] = counts.get(_norm(p.title), 0) + 1
+    shown = plans[:limit]
+    shared = [p.id for p in shown if counts[_norm(p.title)] > 1]
+    described = {s.id: s.describe() for s in plan_summaries(session, shared)}
+    parts = [described.get(p.id) or f"\u2018{p.title}\u2019" for p in shown]
+    if len(plans) > limit:
+        parts.append(f"and {len(plans) - limit} more")
+    return "; ".join(parts)
+
+
+_ID_PREFIX_RE = re.compile(r"[0-9a-f][0-9a-f-]{5,}", re.IGNORECASE)
+
+
 def resolve_plan(session: Session, ref_or_title: str | None) -> Plan:
-    """The live plan a user meant: its id, its exact title, or a title prefix.
+    """The live plan a user meant: its id (or the start of it, at least six characters),
+    its exact title, or a title prefix.
 
     Titles are compared case-insensitively with white space collapsed; an exact title wins
-    over a prefix.  With nothing given, the only plan in the database is chosen.  An
-    unknown or ambiguous choice raises one :class:`DvcoordError` listing the plans.
+    over an id prefix, which wins over a title prefix.  With nothing given, the only plan in
+    the database is chosen.  An unknown or ambiguous choice raises one
+    :class:`DvcoordError` listing the plans so that they can be told apart.
     """
     plans = _live_plans(session)
     if not plans:
@@ -384,7 +406,7 @@ def resolve_plan(session: Session, ref_or_title: str | None) -> Plan:
             return plans[0]
         raise DvcoordError(
             f"This database holds {len(plans)} plans; choose one with --plan: "
-            f"{_choices(p.title for p in plans)}."
+            f"{_plan_list(session, plans)}."
         )
     for p in plans:
         if p.id.lower() == text.lower():
@@ -394,22 +416,29 @@ def resolve_plan(session: Session, ref_or_title: str | None) -> Plan:
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
-        listed = "; ".join(
-            f"{p.id} ({_fy_span(p.plan_from_fy, p.plan_to_fy) or p.status})" for p in exact
-        )
         raise DvcoordError(
-            f"{len(exact)} plans are called \u2018{text}\u2019; choose one by its id: {listed}."
+            f"{len(exact)} plans are called \u2018{text}\u2019; choose one with --plan and "
+            f"its id: {_plan_list(session, exact)}."
         )
+    if _ID_PREFIX_RE.fullmatch(text):
+        by_id = [p for p in plans if p.id.lower().startswith(key)]
+        if len(by_id) == 1:
+            return by_id[0]
+        if by_id:
+            raise DvcoordError(
+                f"\u2018{text}\u2019 is the start of the ids of {len(by_id)} plans; give "
+                f"more of the id: {_plan_list(session, by_id)}."
+            )
     prefixed = [p for p in plans if _norm(p.title).startswith(key)]
     if len(prefixed) == 1:
         return prefixed[0]
     if prefixed:
         raise DvcoordError(
             f"\u2018{text}\u2019 matches {len(prefixed)} plans; give more of the title: "
-            f"{_choices(p.title for p in prefixed)}."
+            f"{_plan_list(session, prefixed)}."
         )
     raise DvcoordError(
-        f"There is no plan \u2018{text}\u2019. Choose one of: {_choices(p.title for p in plans)}."
+        f"There is no plan \u2018{text}\u2019. Choose one of: {_plan_list(session, plans)}."
     )
 
 
