@@ -8,7 +8,9 @@ passphrase comes from ``--passphrase-file`` (one trailing newline ignored) or is
 at a prompt, never from the command line.  The full addresses of Sanctuary Scheme cases
 are left out of the copy (and the number left out is printed) unless
 ``--include-addresses`` is given.  ``merge`` checks the received file, prints
-the preview (new, changed, deleted, conflicts per table, problems) and, unless
+the preview (new, changed, deleted, conflicts per kind of record, problems summarised by
+kind, and what the merge would do on the last lines; see
+:mod:`dvcoord.exchange.wording`) and, unless
 ``--dry-run``, applies it (conflicts settled by the rule: the later change wins) and
 prints the report.  A file that was started separately from this database (not a copy
 of it; see :mod:`dvcoord.exchange.matching`) is said so in the preview, and merged only
@@ -58,7 +60,7 @@ def cmd_share(args: argparse.Namespace) -> int:
 
 
 def cmd_merge(args: argparse.Namespace) -> int:
-    from dvcoord.exchange import bundle
+    from dvcoord.exchange import bundle, wording
     from dvcoord.exchange.merge import apply_merge, plan_merge
     from dvcoord.store import Database
 
@@ -75,7 +77,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
     try:
         preview = plan_merge(db, incoming, passphrase)
         try:
-            for line in preview.summary_lines():
+            for line in wording.preview_lines(preview):
                 _out(line)
             if args.dry_run:
                 _out("Dry run: nothing was changed.")
@@ -87,7 +89,7 @@ def cmd_merge(args: argparse.Namespace) -> int:
         finally:
             preview.close()
         _out("")
-        for line in report.summary_lines():
+        for line in wording.report_lines(report):
             _out(line)
     finally:
         db.close()

@@ -7,8 +7,9 @@
   many the database holds and the status bar how many were left out.
 * :func:`merge_received_file` – choose a file, ask its passphrase if it is encrypted,
   check it and work out the merge off the UI thread (progress and Cancel), show the
-  :class:`MergePreviewDialog` (counts per table, each conflict with both versions side
-  by side and a choice, the problems), merge, and show the :class:`MergeReportDialog`.
+  :class:`MergePreviewDialog` (counts per kind of record, each conflict with both
+  versions side by side and a choice, the problems summarised by kind with examples, and
+  what merging would do above the buttons), merge, and show the :class:`MergeReportDialog`.
   A file started separately from this database (see :mod:`dvcoord.exchange.matching`)
   is said so at the top of the preview, and merged only after a confirmation.
 
@@ -34,11 +35,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidgetItem,
     QTableWidgetItem,
+    QTreeWidgetItem,
     QWidget,
 )
 
 from dvcoord.errors import DvcoordError
-from dvcoord.exchange import bundle
+from dvcoord.exchange import bundle, wording
 from dvcoord.exchange.merge import MINE, THEIRS, Conflict, MergePreview, MergeReport
 from dvcoord.gui.context import AppContext
 from dvcoord.gui.formatting import format_date, format_datetime, format_pence
@@ -56,15 +58,8 @@ BOOKKEEPING = ("id", "created_at", "updated_at", "updated_by", "origin")
 
 # =========================================================================== values
 def field_label(name: str) -> str:
-    if name == "deleted_at":
-        return "Marked deleted"
-    if name == "rag":
-        return "RAG"
-    if name.endswith("_pence"):
-        name = name[: -len("_pence")]
-    if name.endswith("_id"):
-        name = name[: -len("_id")]
-    return name.replace("_", " ").capitalize()
+    """A column as a heading: ``asset_tag`` -> "Asset tag", ``rag`` -> "RAG"."""
+    return wording.sentence_case(wording.field_label(name))
 
 
 def show_value(name: str, value: Any) -> str:
@@ -97,8 +92,9 @@ def display_fields(values: dict[str, Any], differing: set[str]) -> list[str]:
     return first + rest
 
 
-def table_title(name: str) -> str:
-    return name.replace("_", " ").capitalize()
+def table_title(name: str, plural: bool = False) -> str:
+    """A table as a heading: ``bvpi225_assessment`` -> "BVPI 225 assessment"."""
+    return wording.sentence_case(wording.table_label(name, plural=plural))
 
 
 # =========================================================================== share
@@ -350,15 +346,31 @@ class MergePreviewDialog(QDialog):
         self._fill_conflicts()
         self._fill_problems()
         f.tabs.setTabText(1, f"&Conflicts ({len(preview.conflicts)})")
-        f.tabs.setTabText(2, f"&Problems ({len(preview.problems)})")
+        f.tabs.setTabText(2, f"&Problems ({wording.number(len(preview.problems))})")
         f.tabs.setTabEnabled(1, bool(preview.conflicts))
         f.tabs.setTabEnabled(2, bool(preview.problems))
+        f.outcomeLabel.setText(self.outcome_text())
+        f.outcomeLabel.setVisible(preview.has_changes)
+        bold = QFont(f.outcomeLabel.font())
+        bold.setBold(True)
+        f.outcomeLabel.setFont(bold)
+
+    def outcome_text(self) -> str:
+        """What merging would do, on the line above the buttons."""
+        p = self.preview
+        text = wording.totals_sentence(p.totals, see="see the Problems tab")
+        if p.unrelated:
+            text += (
+                " The file was started separately from your database (see the warning at "
+                "the top): its records are added beside yours."
+            )
+        return text
 
     # ------------------------------------------------------------------ counts
     def _fill_counts(self) -> None:
         table = self.form.countsTable
         headers = [
-            "Table",
+            "Records",
             "New",
             "Changed",
             "Marked deleted",
@@ -366,17 +378,13 @@ class MergePreviewDialog(QDialog):
             "Yours kept",
             "Left out",
         ]
-        rows = [
-            c
-            for c in self.preview.counts.values()
-            if c.writes or c.conflicts or c.left_out or c.kept
-        ]
+        rows = wording.count_rows(self.preview.counts.values())
         table.setColumnCount(len(headers))
         table.setHorizontalHeaderLabels(headers)
         table.setRowCount(len(rows))
         for r, c in enumerate(rows):
             values = [
-                table_title(c.table),
+                table_title(c.table, plural=True),
                 c.new,
                 c.changed,
                 c.deleted,
@@ -385,14 +393,20 @@ class MergePreviewDialog(QDialog):
                 c.left_out,
             ]
             for col, value in enumerate(values):
-                item = QTableWidgetItem(str(value))
+                item = QTableWidgetItem(value if isinstance(value, str) else wording.number(value))
                 if col:
                     item.setTextAlignment(
                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
                     )
                 table.setItem(r, col, item)
         table.verticalHeader().setVisible(False)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        # every number column as wide as its header (and its widest number), the names
+        # take the rest
+        header = table.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for col in range(1, len(headers)):
+            header.setSectionResizeMode(col, QHeaderView.ResizeMode.ResizeToContents)
+        header.setMinimumSectionSize(48)
 
     def count_rows(self) -> list[list[str]]:
         table = self.form.countsTable
@@ -423,7 +437,7 @@ class MergePreviewDialog(QDialog):
         choice = self._choices.get(c.key, c.rule)
         side = "keep mine" if choice == MINE else "take theirs"
         fields = ", ".join(field_label(d.field) for d in c.diffs)
-        return f"{c.label}: {fields} – {side}"
+        return f"{wording.row_name(c.table, c.label, c.row_id)}: {fields} – {side}"
 
     def current_conflict(self) -> Conflict | None:
         row = self.form.conflictList.currentRow()
@@ -506,8 +520,42 @@ class MergePreviewDialog(QDialog):
 
     # ------------------------------------------------------------------ problems
     def _fill_problems(self) -> None:
-        for p in self.preview.problems:
-            self.form.problemList.addItem(p.message)
+        """One row per kind of problem (its sentence and how many records), with up to
+        three examples and "… and N more" under it."""
+        f = self.form
+        problems = self.preview.problems
+        self.problem_kinds = kinds = wording.summarise_problems(problems)
+        tree = f.problemTree
+        tree.clear()
+        tree.setColumnCount(2)
+        tree.setHeaderLabels(["Problem", "Records"])
+        for kind in kinds:
+            top = QTreeWidgetItem([kind.sentence, wording.number(kind.count)])
+            top.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            top.setToolTip(0, kind.sentence)
+            for example in kind.examples:
+                top.addChild(QTreeWidgetItem([example, ""]))
+            if kind.more:
+                top.addChild(QTreeWidgetItem([f"… and {wording.number(kind.more)} more", ""]))
+            tree.addTopLevelItem(top)
+            top.setExpanded(True)
+        header = tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        if problems:
+            f.problemsIntro.setText(wording.problems_heading(problems, kinds))
+        f.problemsIntro.setVisible(bool(problems))
+
+    def problem_rows(self) -> list[tuple[str, str, list[str]]]:
+        """(sentence, count, lines under it) of each row of the Problems tab."""
+        tree = self.form.problemTree
+        out = []
+        for i in range(tree.topLevelItemCount()):
+            top = tree.topLevelItem(i)
+            below = [top.child(j).text(0) for j in range(top.childCount())]
+            out.append((top.text(0), top.text(1), below))
+        return out
 
 
 class MergeReportDialog(QDialog):
@@ -520,7 +568,7 @@ class MergeReportDialog(QDialog):
         self.form = f = load_ui("merge_report", self)
         self.setWindowTitle("Merge finished")
         self.resize(660, 420)
-        lines = report.summary_lines()
+        lines = wording.report_lines(report)
         f.summaryLabel.setText(lines[0])
         f.detailsText.setPlainText("\n".join(lines[1:]) or "Nothing else to report.")
         f.buttonBox.accepted.connect(self.accept)
