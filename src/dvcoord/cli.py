@@ -183,7 +183,9 @@ def build_parser(*, commands: bool = True) -> argparse.ArgumentParser:
 
     p = sub.add_parser("restore", help="restore a backup over a database")
     p.add_argument("backup", metavar="BACKUP")
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument(
+        "--db", required=True, metavar="PATH", help="the database to put the backup in place of"
+    )
     p.set_defaults(func=cmd_restore)
 
     for mod in _discover_commands():

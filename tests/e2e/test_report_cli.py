@@ -139,6 +139,16 @@ def test_marking_dates_and_redaction_options(run, demo_path, tmp_path):
     assert "Case references have been left out of this report." in flat
 
 
+def test_help_gives_both_date_forms_and_the_plan_id_prefix(run):
+    result = run("--help")
+    assert result.returncode == 0
+    # argparse wraps help at the terminal's width, breaking words after a hyphen
+    flat = re.sub(r"(?<=\w)- (?=\w)", "-", " ".join(result.stdout.split()))
+    assert "Dates are dd/mm/yyyy (or yyyy-mm-dd)." in flat
+    assert "end of the period: dd/mm/yyyy (or yyyy-mm-dd)" in flat
+    assert "plan id (or its first characters)" in flat
+
+
 def test_list_shows_the_kinds_by_area(run):
     result = run("--list")
     assert result.returncode == 0
@@ -155,7 +165,19 @@ def test_list_shows_the_kinds_by_area(run):
             ["action-plan", "--plan", "Nothing like it"],
             "There is no plan \u2018Nothing like it\u2019",
         ),
-        (["milestones", "--from", "31/02/2026"], "--from: '31/02/2026' is not a real date"),
+        (
+            ["milestones", "--from", "31/02/2026"],
+            "--from: '31/02/2026' is not a real date: February 2026 has 28 days.\n",
+        ),
+        (
+            ["milestones", "--to", "2026-13-01"],
+            "--to: '2026-13-01' is not a real date: there is no month 13.\n",
+        ),
+        (
+            ["milestones", "--from", "March 2026"],
+            "--from: 'March 2026' is not a date in the form dd/mm/yyyy (or yyyy-mm-dd), for "
+            "example 31/03/2024.\n",
+        ),
         (["milestones", "--marking", "SECRET"], "--marking: 'SECRET' is not a protective marking"),
         (["agency-return"], "Choose the agency whose return you want"),
         (

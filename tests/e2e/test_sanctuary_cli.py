@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -76,3 +77,32 @@ def test_reports_and_show_locations(run, demo_path, tmp_path):
     result = run("report", "--list")
     for kind in ("sanctuary-cases", "sanctuary-spend", "sanctuary-times", "sanctuary-stock"):
         assert kind in result.stdout
+
+
+def test_export_show_locations_with_the_old_name_kept(run, demo_path, tmp_path):
+    shown = run("sanctuary-export", "--help")
+    # argparse wraps help at the terminal's width, breaking words after a hyphen
+    flat = re.sub(r"(?<=\w)- (?=\w)", "-", " ".join(shown.stdout.split()))
+    assert "--show-locations" in flat and "--with-locations" not in flat
+    assert "--db PATH the database to export from" in flat
+    assert "dd/mm/yyyy (or yyyy-mm-dd)" in flat
+
+    def headers(path) -> list[str]:
+        wb = load_workbook(path, read_only=True)
+        try:
+            return [c.value for c in next(wb["Cases"].iter_rows(max_row=1))]
+        finally:
+            wb.close()
+
+    plain, new, old = (tmp_path / f"{n}.xlsx" for n in ("plain", "new", "old"))
+    assert run("sanctuary-export", "--db", demo_path, "-o", plain).returncode == 0
+    result = run("sanctuary-export", "--db", demo_path, "-o", new, "--show-locations")
+    assert result.returncode == 0, result.stderr
+    result = run("sanctuary-export", "--db", demo_path, "-o", old, "--with-locations")
+    assert result.returncode == 0, result.stderr
+    assert headers(new) == headers(old) != headers(plain)
+    assert len(headers(new)) > len(headers(plain))
+    result = run(
+        "sanctuary-export", "--db", demo_path, "-o", new, "--what", "spend", "--show-locations"
+    )
+    assert result.returncode == 1 and "--show-locations." in result.stderr

@@ -21,6 +21,7 @@ from dvcoord.services.dates import (
     fy_label,
     fy_range,
     next_quarter,
+    parse_date_entry,
     parse_quarter_label,
     parse_target_date,
     parse_uk_date,
@@ -582,3 +583,32 @@ def test_date_like_noise_never_raises(text):
     for label, item in find_dated_items(text):
         assert isinstance(label, str)
         assert item.text in text
+
+
+def test_date_messages_are_full_sentences():
+    for text in ("31/02/2026", "12/13/2024", "00/01/2024", "31/04/2026", "1/4/24", "x", ""):
+        with pytest.raises(ValueError) as err:
+            parse_uk_date(text)
+        assert str(err.value).endswith("."), str(err.value)
+    with pytest.raises(ValueError) as err:
+        parse_uk_date("29/02/2026")
+    assert str(err.value) == "'29/02/2026' is not a real date: February 2026 has 28 days."
+
+
+def test_parse_date_entry_takes_uk_and_iso_dates():
+    assert parse_date_entry("2026-01-01") == D(2026, 1, 1)
+    assert parse_date_entry(" 2026-4-1 ") == D(2026, 4, 1)
+    assert parse_date_entry("01/04/2026") == D(2026, 4, 1)
+    cases = {
+        "2026-13-01": "'2026-13-01' is not a real date: there is no month 13.",
+        "2026-02-29": "'2026-02-29' is not a real date: February 2026 has 28 days.",
+        "30/02/2024": "'30/02/2024' is not a real date: February 2024 has 29 days.",
+        "1/4/26": "'1/4/26' needs a four-digit year, for example 01/04/2026.",
+        "April 2026": "'April 2026' is not a date in the form dd/mm/yyyy (or yyyy-mm-dd), "
+        "for example 31/03/2024.",
+        "": "Enter a date as dd/mm/yyyy, for example 31/03/2024.",
+    }
+    for text, message in cases.items():
+        with pytest.raises(ValueError) as err:
+            parse_date_entry(text)
+        assert str(err.value) == message

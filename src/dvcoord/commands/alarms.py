@@ -94,7 +94,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("alarms-export", help="write the panic-alarm inventory to .xlsx")
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to export from")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     p.add_argument(
         "--with-case-references",
@@ -105,7 +105,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("alarms-import", help="import a panic-alarm stock spreadsheet (.xlsx/.csv)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to import into")
     p.add_argument("--dry-run", action="store_true", help="show what would be imported only")
     p.add_argument(
         "--skip-errors", action="store_true", help="import the rows without errors, skip the rest"

@@ -97,13 +97,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "indicators-export", help="write the performance indicators, values and targets to .xlsx"
     )
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to export from")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("indicators-import", help="import indicator values and targets (.xlsx/.csv)")
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to import into")
     p.add_argument("--dry-run", action="store_true", help="show what would be imported only")
     p.add_argument(
         "--skip-errors", action="store_true", help="import the rows without errors, skip the rest"

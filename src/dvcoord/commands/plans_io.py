@@ -198,7 +198,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--into",
         metavar="REF_OR_TITLE",
-        help="merge into this existing plan instead of creating one",
+        help="merge into this existing plan (id, title or the start of either) instead of "
+        "creating one",
     )
     p.add_argument(
         "--agencies",
@@ -218,12 +219,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a plan to .xlsx (one sheet per theme, or one sheet) or .csv, in a "
         "form that imports back with import-plan.",
     )
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database holding the plan")
     p.add_argument(
         "--plan",
         metavar="REF_OR_TITLE",
-        help="plan id, exact title or the start of its title (may be left out "
-        "when the database holds one plan)",
+        help="plan id (or its first characters), exact title or the start of its title (may "
+        "be left out when the database holds one plan)",
     )
     p.add_argument(
         "-o", "--output", required=True, metavar="FILE", help="the .xlsx or .csv to write"

@@ -33,16 +33,10 @@ def _out(text: str = "") -> None:
 
 def parse_date_arg(text: str, option: str) -> date:
     """A date typed on the command line: dd/mm/yyyy, or ISO yyyy-mm-dd."""
-    from dvcoord.services.dates import parse_uk_date
+    from dvcoord.services.dates import parse_date_entry
 
-    raw = (text or "").strip()
-    if len(raw) == 10 and raw[4] == "-" and raw[7] == "-":
-        try:
-            return date.fromisoformat(raw)
-        except ValueError:
-            raise DvcoordError(f"{option}: '{raw}' is not a real date.") from None
     try:
-        return parse_uk_date(raw)
+        return parse_date_entry(text)
     except ValueError as exc:
         raise DvcoordError(f"{option}: {exc}") from None
 
@@ -132,7 +126,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "report",
         help="write a PDF report (dvcoord report --list shows the kinds)",
-        description="Write a PDF report from a database. Dates are dd/mm/yyyy.",
+        description="Write a PDF report from a database. Dates are dd/mm/yyyy (or yyyy-mm-dd).",
     )
     p.add_argument(
         "kind",
@@ -143,7 +137,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--db", metavar="PATH", help="the database to report on")
     p.add_argument("-o", "--output", metavar="OUT.pdf", help="the PDF file to write")
     p.add_argument(
-        "--plan", metavar="REF_OR_TITLE", help="plan id, exact title or the start of its title"
+        "--plan",
+        metavar="REF_OR_TITLE",
+        help="plan id (or its first characters), exact title or the start of its title",
     )
     p.add_argument(
         "--marking",
@@ -155,9 +151,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from",
         dest="date_from",
         metavar="DATE",
-        help="start of the period, or 'changed since' for progress (dd/mm/yyyy)",
+        help="start of the period, or 'changed since' for progress: dd/mm/yyyy (or yyyy-mm-dd)",
     )
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (dd/mm/yyyy)")
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="DATE",
+        help="end of the period: dd/mm/yyyy (or yyyy-mm-dd)",
+    )
     p.add_argument("--agency", metavar="NAME", help="agency name (for agency-return)")
     p.add_argument(
         "--show-locations",

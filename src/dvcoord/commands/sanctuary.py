@@ -1,14 +1,15 @@
 """Sanctuary Scheme on the command line.
 
     dvcoord sanctuary-export --db PATH -o FILE.xlsx [--what cases|spend]
-                             [--with-case-references] [--with-locations]
+                             [--with-case-references] [--show-locations]
                              [--from DATE] [--to DATE]
 
 ``cases`` (the default) writes every case and every measure fitted; ``spend`` writes the
 spend by financial year, quarter and item (``--from``/``--to`` choose the financial years;
 default: up to five years ending with the current one).  Case references and locations
-are left out unless asked for; full addresses are written only with ``--with-locations``
-*and* when the database records addresses at all.  The database is opened read-only.
+are left out unless asked for; full addresses are written only with ``--show-locations``
+*and* when the database records addresses at all (``--with-locations``, the older name,
+still works but is no longer shown in the help).  The database is opened read-only.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.what == "spend" and (args.with_case_references or args.with_locations):
         raise DvcoordError(
             "A spend export holds no case references or locations; leave out "
-            "--with-case-references and --with-locations."
+            "--with-case-references and --show-locations."
         )
     date_from = parse_date_arg(args.date_from, "--from") if args.date_from else None
     date_to = parse_date_arg(args.date_to, "--to") if args.date_to else None
@@ -76,8 +77,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("sanctuary-export", help="write Sanctuary Scheme cases or spend to .xlsx")
-    p.add_argument("--db", required=True, metavar="PATH")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to export from")
+    p.add_argument(
+        "-o", "--output", required=True, metavar="FILE.xlsx", help="the workbook to write"
+    )
     p.add_argument(
         "--what",
         choices=("cases", "spend"),
@@ -90,12 +93,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="include case references (OFFICIAL-SENSITIVE)",
     )
     p.add_argument(
-        "--with-locations",
+        "--show-locations",
+        dest="with_locations",
         action="store_true",
-        help="include postcode districts, and addresses where the database records them",
+        help="include postcode districts, and addresses where the database records them "
+        "(as report --show-locations)",
+    )
+    # The older name, kept so that existing scripts still work; not shown in the help.
+    p.add_argument(
+        "--with-locations", dest="with_locations", action="store_true", help=argparse.SUPPRESS
     )
     p.add_argument(
-        "--from", dest="date_from", metavar="DATE", help="spend: first year (a date in it)"
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        help="spend: first year, a date in it: dd/mm/yyyy (or yyyy-mm-dd)",
     )
-    p.add_argument("--to", dest="date_to", metavar="DATE", help="spend: last year (a date in it)")
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="DATE",
+        help="spend: last year, a date in it: dd/mm/yyyy (or yyyy-mm-dd)",
+    )
     p.set_defaults(func=cmd_export)

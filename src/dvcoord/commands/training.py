@@ -100,17 +100,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Write the training matrix, compliance and the records behind them to "
         "an Excel workbook.",
     )
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to export from")
     p.add_argument("-o", "--output", required=True, metavar="FILE.xlsx")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser(
         "training-import",
         help="import a list of staff or an attendance list (.xlsx/.csv)",
-        description="Import trainees and attendance from a spreadsheet. Dates are dd/mm/yyyy.",
+        description="Import trainees and attendance from a spreadsheet. Dates are dd/mm/yyyy "
+        "(or yyyy-mm-dd).",
     )
     p.add_argument("file", metavar="FILE")
-    p.add_argument("--db", required=True, metavar="PATH")
+    p.add_argument("--db", required=True, metavar="PATH", help="the database to import into")
     p.add_argument("--dry-run", action="store_true", help="show what would be imported only")
     p.add_argument(
         "--skip-errors", action="store_true", help="import the rows without errors, skip the rest"

@@ -48,6 +48,7 @@ __all__ = [
     "next_quarter",
     "parse_quarter_label",
     "parse_target_date",
+    "parse_date_entry",
     "parse_uk_date",
     "prev_quarter",
     "quarter_label",
@@ -280,8 +281,32 @@ def parse_uk_date(s: str) -> date:
     year = int(year_text)
     reason = _why_impossible(year, month, day)
     if reason:
-        raise ValueError(f"'{raw}' is not a real date: {reason}")
+        raise ValueError(f"'{raw}' is not a real date: {reason}.")
     return date(year, month, day)
+
+
+_ISO_DATE_RE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})", re.ASCII)
+
+
+def parse_date_entry(s: str) -> date:
+    """Read a date typed by a user (command-line options): ``dd/mm/yyyy`` as
+    :func:`parse_uk_date`, or ISO ``yyyy-mm-dd``.
+
+    Raises ``ValueError`` with a message fit to show the user (one full sentence).
+    """
+    raw = "" if s is None else str(s).strip()
+    match = _ISO_DATE_RE.fullmatch(raw)
+    if match is not None:
+        year, month, day = int(match[1]), int(match[2]), int(match[3])
+        reason = _why_impossible(year, month, day)
+        if reason:
+            raise ValueError(f"'{raw}' is not a real date: {reason}.")
+        return date(year, month, day)
+    if raw and _STRICT_DATE_RE.fullmatch(raw) is None:
+        raise ValueError(
+            f"'{raw}' is not a date in the form dd/mm/yyyy (or yyyy-mm-dd), for example 31/03/2024."
+        )
+    return parse_uk_date(raw)
 
 
 # --------------------------------------------------------------------------- TargetDate
@@ -307,7 +332,7 @@ def _as_date(value: object) -> date | None:
     if isinstance(value, str):
         stripped = value.strip()
         return date.fromisoformat(stripped[:10]) if stripped else None
-    raise ValueError(f"not a date: {value!r}")
+    raise ValueError(f"{value!r} is not a date.")
 
 
 def _range_label(kind: DateKind, start: date, end: date) -> str:
