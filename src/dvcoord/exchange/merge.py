@@ -22,10 +22,17 @@ changed on *both* sides since the last merge between the two databases is a conf
 exchange`) kept on both sides (a shared copy carries its log): this database's newest
 change when the other side last took from it, and the other side's newest change when
 this side last took from it.  A version whose ``origin`` is the other database is that
-database's own work (not a change here), and vice versa.  With no merge known between
-the two, every row that both sides changed is a conflict.  The preview lists each with
-both versions; the user may choose per conflict.  A choice *against* the rule is stamped
-as a fresh change (now, by this officer), so it wins when the two databases next merge.
+database's own work (not a change here), and vice versa.  A copy of this database
+coming back (or a copy of a copy, or another copy of the same file) says when it was made
+(``meta`` key ``copy_lineage``, written by :mod:`.share`; :func:`common_copy_point`):
+both files held the same rows then, so a row changed since on one side only is simply
+that side's change, and only a row changed on both sides since the copy is a conflict.
+With neither a merge nor a copy known between the two, the newest version both hold
+alike marks where they parted.  The preview lists each conflict with both versions;
+the GUI lets the user choose per conflict (``dvcoord merge`` applies the rule).  A
+choice *against* the rule is stamped as a fresh change (now, by this officer), so it
+wins when the two databases next merge.  Which version wins never depends on the
+marks: they only decide what is shown as a conflict.
 
 **Nothing is lost.**  Every overwritten row is written to the audit trail with its full
 previous version as ``before`` (the session is marked ``merging``, so the received rows
@@ -183,6 +190,7 @@ class MergePreview:
     upgraded: bool
     encrypted: bool
     same_database: bool
+    #: No earlier merge between the two and no copy point known, and something to merge.
     first_contact: bool
     counts: dict[str, TableCounts]
     conflicts: list[Conflict]
@@ -194,6 +202,11 @@ class MergePreview:
     matches: dict[str, list[matching.NameMatch]] = field(default_factory=dict)
     #: Received plans (labels) with the title and period of a plan this database has.
     same_title_plans: list[str] = field(default_factory=list)
+    #: When the received file (or the copy it came from) was copied from this database
+    #: (or both from one file): ISO time of the copy; "" when not known.
+    copied_at: str = ""
+    #: The received file is this database's own file.
+    own_file: bool = False
     _checked: gate.CheckedFile | None = field(default=None, repr=False)
     _plans: dict[str, _TablePlan] = field(default_factory=dict, repr=False)
 
@@ -286,16 +299,31 @@ class MergePreview:
                 f"It was made by an older dvcoord (schema {self.peer_revision}); "
                 "its copy was brought up to date for the merge."
             )
-        if self.same_database:
+        lines.extend(self.source_lines())
+        lines.extend(_count_table(self.counts.values()))
+        lines.extend(_conflict_lines(self.conflicts, None))
+        lines.extend(_problem_lines(self.problems))
+        return lines
+
+    def source_lines(self) -> list[str]:
+        """What ties the file to this database, as far as it decides the conflicts: its
+        own file, a copy of it (made when), or two databases never merged before (only
+        said when there is something to merge)."""
+        lines = []
+        if self.own_file:
+            lines.append("It is this database's own file.")
+        elif self.same_database and self.copied_at:
+            lines.append(
+                f"It is a copy of this same database, made on {_when(self.copied_at)}: only "
+                "records changed on both sides since then count as conflicts."
+            )
+        elif self.same_database:
             lines.append("It is a copy of this same database.")
         if self.first_contact:
             lines.append(
                 "No earlier merge between these two databases is known: every row "
                 "changed on both sides counts as a conflict."
             )
-        lines.extend(_count_table(self.counts.values()))
-        lines.extend(_conflict_lines(self.conflicts, None))
-        lines.extend(_problem_lines(self.problems))
         return lines
 
 
@@ -354,18 +382,37 @@ def _count_table(counts) -> list[str]:
     return out
 
 
+def conflict_heading(count: int, *, settled: bool) -> str:
+    """The first line over a list of conflicts: what they are and what happens to them.
+
+    Before the merge (``settled=False``) the rule decides, as ``dvcoord merge`` applies
+    it; after it (``settled=True``) the choices were made.  Either way the version not
+    kept stays in the record's history: the overwritten one as the merge's "before", the
+    received one as "received in a merge but not taken" (see :mod:`.history`).
+    """
+    what = (
+        f"Conflicts ({count}): changed on both sides since the two databases last met (a "
+        "merge, or the copy being made); "
+    )
+    if settled:
+        return what + (
+            "the version not kept is saved in the record's History, where it can be put back."
+        )
+    return what + (
+        "the later change is kept, and the other version is saved in the record's "
+        "History, where it can be put back."
+    )
+
+
 def _conflict_lines(conflicts: list[Conflict], choices) -> list[str]:
     if not conflicts:
         return []
-    out = [
-        f"Conflicts ({len(conflicts)}): changed on both sides since the last merge; the "
-        "later change is kept unless you choose otherwise."
-    ]
+    out = [conflict_heading(len(conflicts), settled=choices is not None)]
     for c in conflicts:
         fields = ", ".join(d.field for d in c.diffs) or "bookkeeping only"
         chosen = (choices or {}).get(c.key, c.rule)
         if choices is None:
-            outcome = f"the rule keeps {c.describe_rule()}"
+            outcome = f"keeps {c.describe_rule()}"
         else:
             outcome = (
                 "kept the received version" if chosen == THEIRS else "kept this database's version"
@@ -554,6 +601,90 @@ def _parse_mark(raw: str | None) -> datetime | None:
         return None
 
 
+# =========================================================================== copies
+#: ``meta`` key of a shared copy: the copy points it descends from, oldest first, as a
+#: JSON list of ``{"database_id", "mark", "at"}`` (written by :mod:`.share`).
+COPY_LINEAGE_KEY = "copy_lineage"
+#: A copy of a copy of ... deeper than this records no further point (the merge then
+#: falls back to where the rows part, as for a file copied by hand).
+LINEAGE_LIMIT = 32
+
+CopyPoint = tuple[str, str, str]  # (mark, at, database_id)
+
+
+def shared_high_water(conn: sqlite3.Connection) -> str:
+    """The newest ``updated_at`` of any shared row ("" for none), as stored."""
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
+    mark = ""
+    for table in merged_tables():
+        if table.name in present:
+            value = conn.execute(f"SELECT max(updated_at) FROM {_q(table.name)}").fetchone()[0]
+            if isinstance(value, str) and value > mark:
+                mark = value
+    return mark
+
+
+def read_copy_lineage(conn: sqlite3.Connection) -> list[CopyPoint]:
+    """The copy points recorded in a file's ``meta`` ([] when none, or unreadable: the
+    received file's meta is untrusted, and a malformed value only loses the shortcut)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (COPY_LINEAGE_KEY,)).fetchone()
+    if not row or not isinstance(row[0], str):
+        return []
+    try:
+        items = json.loads(row[0])
+    except ValueError:
+        return []
+    if not isinstance(items, list) or len(items) > LINEAGE_LIMIT:
+        return []
+    out: list[CopyPoint] = []
+    for item in items:
+        if not isinstance(item, dict):
+            return []
+        mark, at, dbid = item.get("mark"), item.get("at"), item.get("database_id")
+        if not (isinstance(mark, str) and isinstance(at, str) and isinstance(dbid, str)):
+            return []
+        if mark:
+            parsed = _parse_mark(mark)
+            if parsed is None:
+                return []
+            mark = _raw_mark(parsed)
+        try:
+            datetime.fromisoformat(at)
+        except ValueError:
+            return []
+        out.append((mark or "", at, dbid))
+    return out
+
+
+def copy_lineage_text(conn: sqlite3.Connection, database_id: str, at: datetime) -> str | None:
+    """The lineage a new copy of the file behind ``conn`` carries: the file's own points
+    and this copy's (the file's newest row, and now).  None past :data:`LINEAGE_LIMIT`."""
+    points = read_copy_lineage(conn)
+    if len(points) >= LINEAGE_LIMIT:
+        return None
+    points.append((shared_high_water(conn), at.astimezone(UTC).isoformat(), database_id))
+    return json.dumps([{"database_id": d, "mark": m, "at": a} for m, a, d in points])
+
+
+def common_copy_point(mine: list[CopyPoint], theirs: list[CopyPoint]) -> CopyPoint | None:
+    """The newest copy point two files of one database both descend from, or None.
+
+    Each file's lineage lists the copies it was made through, from the original file on.
+    Where the two lineages first differ, each file was copied from one common file at
+    its own point: that file's state at the earlier point is in both.  When one lineage
+    is the start of the other, the longer file was copied from (a file like) the shorter
+    at its next point.  Identical lineages (the file itself, or a copy made by hand) give
+    None.  The same answer either way round.
+    """
+    for a, b in zip(mine, theirs, strict=False):
+        if a != b:
+            return min(a, b)
+    if len(mine) == len(theirs):
+        return None
+    longer = mine if len(mine) > len(theirs) else theirs
+    return longer[min(len(mine), len(theirs))]
+
+
 # =========================================================================== planning
 def _sync_marks(
     loc: sqlite3.Connection, inc: sqlite3.Connection, own_id: str, peer_id: str
@@ -587,7 +718,12 @@ def plan_merge(
     name = f"'{Path(incoming_path).name}'"
     try:
         _keep_withheld_addresses(db, checked)
-        return _plan(db, checked, progress)
+        preview = _plan(db, checked, progress)
+        try:
+            preview.own_file = Path(incoming_path).resolve() == Path(db.path).resolve()
+        except OSError:
+            preview.own_file = False
+        return preview
     except gate.ProgressStopped as stop:
         checked.close()
         raise stop.original from None
@@ -698,11 +834,19 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
     local_ids: dict[str, set[str]] = defaultdict(set)
     peer_mark: str | None = None
     same_mark: str | None = None  # newest version both sides hold exactly alike
+    point: CopyPoint | None = None  # the copy both files descend from
     try:
         loc.execute("BEGIN")
         mark_l, mark_r = _sync_marks(loc, inc, own_id, peer_id)
+        lineage.logged = not (mark_l is None and mark_r is None)
+        # A copy of this database (or of a copy of it) says when it was made: until then
+        # both files held the same rows, so that is where their changes start.
+        if same:
+            point = common_copy_point(read_copy_lineage(loc), read_copy_lineage(inc))
+        if point is not None:
+            mark_l = point[0] if mark_l is None else max(mark_l, point[0])
+            mark_r = point[0] if mark_r is None else max(mark_r, point[0])
         first_contact = mark_l is None and mark_r is None
-        lineage.logged = not first_contact
         origins_l, origins_r = lineage.local_origins, lineage.incoming_origins
         n_tables = len(tables)
         for n, table in enumerate(tables):
@@ -838,7 +982,7 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         upgraded=checked.upgraded,
         encrypted=checked.encrypted,
         same_database=same,
-        first_contact=first_contact,
+        first_contact=first_contact and any(tc.writes or tc.conflicts for tc in counts.values()),
         counts=counts,
         conflicts=kept_conflicts,
         problems=problems,
@@ -846,6 +990,7 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         unrelated=lineage.unrelated,
         matches=matches,
         same_title_plans=same_title_plans,
+        copied_at=point[1] if point is not None else "",
         _checked=checked,
         _plans=plans,
     )

@@ -17,6 +17,12 @@ The merge log stays: it holds no case data, and it tells the receiver what this 
 last took from theirs (see :mod:`dvcoord.exchange.merge`).  The copy keeps this
 database's id, so the receiver's merge knows where the rows came from.
 
+The copy also records *when* it was made (``meta`` key ``copy_lineage``): the newest
+``updated_at`` of its rows and the time of the copy, after the points of the file it was
+made from (a copy of a copy carries both).  When the copy comes back, the merge knows
+the two files held the same rows at that point, so a record changed since then on one
+side only is simply taken, and only a record changed on both sides is a conflict.
+
 With ``encrypt=True`` the plain copy is made in a private temporary folder, sealed into a
 ``.dvcx`` bundle (:mod:`dvcoord.exchange.bundle`) and only the bundle is written beside
 ``out``; without it, the copy is made beside ``out`` under a temporary name and renamed
@@ -35,8 +41,11 @@ from pathlib import Path
 
 from dvcoord.errors import DvcoordError
 from dvcoord.exchange import bundle, withheld
+from dvcoord.exchange.merge import COPY_LINEAGE_KEY, copy_lineage_text
 from dvcoord.store import fileguard, migrate
+from dvcoord.store.base import utcnow
 from dvcoord.store.engine import raw_connect
+from dvcoord.store.schema import core
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +106,20 @@ class SharedCopy:
         return []
 
 
+def _record_copy_point(conn: sqlite3.Connection) -> None:
+    """Add this copy's point to the lineage in the copy's ``meta`` (before anything in
+    the copy is tidied, so the mark is the newest row of the snapshot)."""
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (core.META_DATABASE_ID,)).fetchone()
+    text = copy_lineage_text(conn, row[0] if row else "", utcnow())
+    if text is None:
+        return  # too deep: the copy keeps its source's points (never fewer)
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (COPY_LINEAGE_KEY, text),
+    )
+
+
 def _strip(copy: Path, *, include_addresses: bool) -> tuple[int, int]:
     """Tidy the copy in one transaction; returns (addresses withheld, included)."""
     conn = raw_connect(copy)
@@ -109,6 +132,7 @@ def _strip(copy: Path, *, include_addresses: bool) -> tuple[int, int]:
         for table in STRIPPED_TABLES:
             if table in tables:
                 conn.execute(f'DELETE FROM "{table}"')
+        _record_copy_point(conn)
         if include_addresses:
             counts = (0, withheld.include_addresses(conn))
         else:
