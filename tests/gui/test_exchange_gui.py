@@ -145,7 +145,7 @@ def test_merge_a_received_file(window, received, captured, dialogs):
     window.action("exchange.merge").trigger()
     preview_dialog = seen["preview"][0]
     rows = {r[0]: r for r in preview_dialog.count_rows()}
-    assert rows["Action"][1] == "6" and rows["Agency"][1] == "2"
+    assert rows["Actions"][1] == "6" and rows["Agencies"][1] == "2"
     assert "County team" in preview_dialog.form.sourceLabel.text()
     assert not preview_dialog.form.tabs.isTabEnabled(1)  # no conflicts
     report_dialog = seen["report"][0]

@@ -400,60 +400,69 @@ def totals_sentence(totals: Any, *, done: bool = False, see: str = "see Problems
 
 
 # =========================================================================== preview
-def conflict_lines(conflicts: Sequence[Any], choices: dict | None) -> list[str]:
-    from dvcoord.exchange.merge import THEIRS
+# The preview and the report start from the text :mod:`.merge` writes (so its sentences
+# about the file, the matches and the conflicts are used as they are) and replace its
+# per-table count table and its one-line-per-row problem list.  A part that cannot be
+# found is left as it is.
 
-    if not conflicts:
-        return []
-    out = [
-        f"Conflicts ({number(len(conflicts))}): changed on both sides since the last merge; "
-        "the later change is kept unless you choose otherwise."
-    ]
+
+def _find_problem_block(lines: list[str], problems: Sequence[Any]) -> int | None:
+    n = len(problems)
+    for i, line in enumerate(lines):
+        if re.fullmatch(r"Problems \(\d[\d,]*\):", line) and all(
+            x.startswith("  ") for x in lines[i + 1 : i + 1 + n]
+        ):
+            return i if len(lines) >= i + 1 + n else None
+    return None
+
+
+def _find_count_block(lines: list[str], rows: int) -> int | None:
+    for i, line in enumerate(lines):
+        if line.startswith("Table") and "New" in line and "Left out" in line:
+            return i if len(lines) >= i + 1 + rows else None
+    return None
+
+
+def _relabel_conflicts(lines: list[str], conflicts: Sequence[Any]) -> list[str]:
+    """Each conflict's line with the record and its fields in words."""
+    out = list(lines)
     for c in conflicts:
-        fields = ", ".join(field_label(d.field) for d in c.diffs) or "bookkeeping only"
-        chosen = (choices or {}).get(c.key, c.rule)
-        if choices is None:
-            outcome = f"the rule keeps {c.describe_rule()}"
-        else:
-            outcome = (
-                "kept the received version" if chosen == THEIRS else "kept this database's version"
-            )
-        out.append(f"  {row_name(c.table, c.label, c.row_id)}: {fields} – {outcome}")
+        raw = f"  {c.label} [{c.row_id}]: " + (
+            ", ".join(d.field for d in c.diffs) or "bookkeeping only"
+        )
+        words = f"  {row_name(c.table, c.label, c.row_id)}: " + (
+            ", ".join(field_label(d.field) for d in c.diffs) or "bookkeeping only"
+        )
+        for i, line in enumerate(out):
+            if line.startswith(raw):
+                out[i] = words + line[len(raw) :]
+                break
     return out
+
+
+def _rework(lines: list[str], counts: Iterable[Any] | None, problems: Sequence[Any]) -> list[str]:
+    lines = list(lines)
+    if problems:
+        at = _find_problem_block(lines, problems)
+        if at is not None:
+            lines[at : at + 1 + len(problems)] = ["", *problem_lines(problems)]
+    if counts is not None:
+        counts = list(counts)
+        rows = len(count_rows(counts))
+        at = _find_count_block(lines, rows) if rows else None
+        if at is not None:
+            lines[at : at + 1 + rows] = ["", *_count_table(counts)]
+    for i in range(len(lines) - 1, 0, -1):  # a blank line before the list of conflicts
+        if lines[i].startswith("Conflicts (") and lines[i - 1] != "":
+            lines.insert(i, "")
+    return lines
 
 
 def preview_lines(preview: Any) -> list[str]:
     """The preview as text: where the file comes from and the warning first, the details
     (matches, counts, conflicts, problems by kind) next, and what the merge would do last."""
-    lines = [
-        f"Received file: {preview.file_name} – database '{preview.peer_name}' "
-        f"(id {preview.peer_id})" + (", encrypted" if preview.encrypted else ""),
-    ]
-    if preview.unrelated:
-        lines.append(preview.unrelated_message)
-    lines.extend(preview.match_lines())
-    if preview.plan_warning:
-        lines.append(preview.plan_warning)
-    if preview.upgraded:
-        lines.append(
-            f"It was made by an older dvcoord (schema {preview.peer_revision}); "
-            "its copy was brought up to date for the merge."
-        )
-    if preview.same_database:
-        lines.append("It is a copy of this same database.")
-    if preview.first_contact:
-        lines.append(
-            "No earlier merge between these two databases is known: every row "
-            "changed on both sides counts as a conflict."
-        )
-    lines.append("")
-    lines.extend(_count_table(preview.counts.values()))
-    if preview.conflicts:
-        lines.append("")
-        lines.extend(conflict_lines(preview.conflicts, None))
-    if preview.problems:
-        lines.append("")
-        lines.extend(problem_lines(preview.problems))
+    lines = _rework(preview.summary_lines(), preview.counts.values(), preview.problems)
+    lines = _relabel_conflicts(lines, preview.conflicts)
     if preview.has_changes:
         lines.append("")
         lines.append(totals_sentence(preview.totals))
@@ -466,17 +475,7 @@ def preview_lines(preview: Any) -> list[str]:
 
 
 def report_lines(report: Any) -> list[str]:
-    """The report as text: the outcome first, then matches, conflicts, problems by kind,
-    and the backup last."""
-    t = report.totals
-    lines = [
-        f"Merged '{report.file_name}' from '{report.peer_name}': {t.new} new, {t.changed} "
-        f"changed, {t.deleted} marked deleted, {t.conflicts} conflict(s), "
-        f"{t.left_out} left out.",
-    ]
-    lines.extend(report.matched)
-    lines.extend(conflict_lines(report.conflicts, report.choices))
-    lines.extend(problem_lines(report.problems))
-    if report.backup is not None:
-        lines.append(f"A backup of the database as it was before is at {report.backup}")
-    return lines
+    """The report as text: what the merge did first, then matches, conflicts, problems by
+    kind, and where the backup is last."""
+    lines = _rework(report.summary_lines(), None, report.problems)
+    return _relabel_conflicts(lines, report.conflicts)
