@@ -113,6 +113,23 @@ def test_check_on_random_bytes(run, tmp_path):
     assert noise.read_bytes() == random.Random(3).randbytes(10_000)
 
 
+def test_check_on_a_damaged_file_speaks_plainly(run, demo_path, tmp_path, dvcoord_home):
+    damaged = tmp_path / "damaged.sqlite"
+    data = bytearray(demo_path.read_bytes())
+    size = 4096
+    middle = len(data) // size // 2
+    for page in range(middle, middle + 40, 4):
+        data[page * size : (page + 1) * size] = b"\xff" * size
+    damaged.write_bytes(bytes(data))
+    result = run("check", damaged)
+    assert result.returncode == 1
+    problems = [line[4:] for line in result.stdout.splitlines() if line.startswith("  - ")]
+    assert problems and problems[0].startswith("The file is damaged (some of its pages")
+    assert problems[0].endswith("restore a backup with `dvcoord restore`.")
+    assert "malformed" not in result.stdout + result.stderr
+    assert "malformed" in (dvcoord_home / "logs" / "dvcoord.log").read_text(encoding="utf-8")
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -233,6 +233,40 @@ def test_a_broken_page(big_template, tmp_path):
     assert Database.open(big_template, backup=False).close() is None  # the template is fine
 
 
+SQLITE_WORDS = ("malformed", "disk image", "btreeInitPage", "error code", "Tree ")
+
+
+@pytest.mark.parametrize("where", ["first page", "agency pages"])
+def test_check_says_damaged_in_plain_words_and_logs_sqlites(big_template, tmp_path, caplog, where):
+    path = Path(shutil.copy(big_template, tmp_path / "damaged.sqlite"))
+    page, size = agency_leaf_page(path)
+    with open(path, "r+b") as fh:
+        if where == "first page":  # the schema itself: the file cannot be opened
+            fh.seek(100)
+            fh.write(b"\xff" * (size - 100))
+        else:  # several pages of a table: opened, but the check finds the damage
+            for n in range(page - 3, page + 3):
+                fh.seek((n - 1) * size)
+                fh.write(b"\xff" * size)
+    caplog.set_level("WARNING")
+    report = check_database(path)
+    assert not report.sound
+    first = report.problems[0]
+    if where == "first page":
+        assert first == (
+            f"'{path}' is damaged and cannot be opened (some of its pages cannot be "
+            "read); restore a backup with `dvcoord restore`."
+        )
+    else:
+        assert first.startswith("The file is damaged (some of its pages cannot be read")
+        assert first.endswith("; restore a backup with `dvcoord restore`.")
+    for problem in report.problems:
+        assert "\n" not in problem and problem.endswith("."), problem
+        assert not any(w in problem for w in SQLITE_WORDS), problem
+    assert sum(p.startswith("The file is damaged") for p in report.problems) <= 1
+    assert any(w in caplog.text for w in SQLITE_WORDS)  # SQLite's own words: the log only
+
+
 def test_read_only_file_is_reported_before_anything_is_written(good, monkeypatch):
     real_access = os.access
 

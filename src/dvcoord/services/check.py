@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,8 +10,29 @@ from pathlib import Path
 from dvcoord.errors import DvcoordError
 from dvcoord.store import fileguard, migrate
 
+log = logging.getLogger(__name__)
+
 #: Problems SQLite's integrity check is asked to list at most.
 MAX_DETAILS = 50
+
+RESTORE = "restore a backup with `dvcoord restore`"
+#: The problem shown for a file SQLite calls damaged; SQLite's own words go to the log.
+DAMAGED = f"The file is damaged (some of its pages cannot be read); {RESTORE}."
+
+
+def _is_damage(exc: BaseException) -> bool:
+    text = str(exc).lower()
+    return any(w in text for w in ("malformed", "corrupt", "not a database", "disk i/o"))
+
+
+def _plain(exc: BaseException) -> str:
+    """SQLite's error as words a user can act on (its own wording is logged)."""
+    text = str(exc).lower()
+    if _is_damage(exc):
+        return "some of its pages cannot be read"
+    if "locked" in text or "busy" in text:
+        return "another program is using the file"
+    return "the file could not be read"
 
 
 @dataclass
@@ -61,6 +83,9 @@ def check_database(path: Path) -> CheckReport:
             path, known_revisions=migrate.known_revisions(), quick_check=False
         )
         conn = fileguard.connect_readonly(path)
+    except fileguard.DamagedFileError as exc:
+        report.problems.append(f"{str(exc).rstrip('.')}; {RESTORE}.")
+        return report
     except DvcoordError as exc:
         report.problems.append(str(exc))
         return report
@@ -74,25 +99,36 @@ def check_database(path: Path) -> CheckReport:
     return report
 
 
+def _damaged(report: CheckReport, what: str, exc: sqlite3.Error) -> None:
+    """Note that ``what`` failed: SQLite's words in the log, a plain sentence shown."""
+    log.warning("check %s: %s failed: %s", report.path.name, what, exc)
+    if _is_damage(exc):
+        if not any(p.startswith("The file is damaged") for p in report.problems):
+            report.problems.append(DAMAGED)
+    else:
+        report.problems.append(f"The {what} could not be done: {_plain(exc)}.")
+
+
 def _check_open_file(conn: sqlite3.Connection, revision: str | None, report: CheckReport) -> None:
+    from dvcoord import paths
+
     try:
         rows = conn.execute(f"PRAGMA integrity_check({MAX_DETAILS})").fetchall()
     except sqlite3.DatabaseError as exc:
-        report.problems.append(
-            f"The file is damaged: SQLite's integrity check could not finish ({exc})."
-        )
+        _damaged(report, "integrity check", exc)
         return
     bad = [fileguard.clean_problem(r[0]) for r in rows if r[0] != "ok"]
     if bad:
-        more = "or more " if len(bad) >= MAX_DETAILS else ""
+        for line in bad:
+            log.warning("check %s: SQLite integrity check: %s", report.path.name, line)
         report.problems.append(
-            f"The file is damaged: SQLite's integrity check found {len(bad)} {more}problem(s)."
+            "The file is damaged (some of its pages cannot be read or do not fit together; "
+            f"the details are in the log, {paths.log_path()}); {RESTORE}."
         )
-        report.problems.extend(f"SQLite integrity check: {b}" for b in bad[:10])
     try:
         fk = conn.execute("PRAGMA foreign_key_check").fetchall()
     except sqlite3.DatabaseError as exc:
-        report.problems.append(f"Links between records could not be checked ({exc}).")
+        _damaged(report, "check of the links between records", exc)
         fk = []
     if fk:
         tables = sorted({r[0] for r in fk})
@@ -104,6 +140,8 @@ def _check_open_file(conn: sqlite3.Connection, revision: str | None, report: Che
     existing = {r[0] for r in conn.execute("SELECT name FROM sqlite_schema WHERE type='table'")}
     from dvcoord.store.schema import metadata
 
+    unreadable: list[str] = []
+    reasons: set[str] = set()
     for table in sorted(metadata.tables.values(), key=lambda t: t.name):
         if table.name not in existing:
             if revision == report.head:
@@ -118,6 +156,16 @@ def _check_open_file(conn: sqlite3.Connection, revision: str | None, report: Che
                 ).fetchone()[0]
                 live -= deleted
         except sqlite3.DatabaseError as exc:
-            report.problems.append(f"Table '{table.name}' could not be read ({exc}).")
+            log.warning("check %s: table %s could not be read: %s", report.path.name, table, exc)
+            unreadable.append(table.name)
+            reasons.add("the file is damaged" if _is_damage(exc) else _plain(exc))
             continue
         report.counts.append((table.name, live, deleted))
+    if unreadable:
+        because = "; ".join(sorted(reasons))
+        listed = ", ".join(unreadable)
+        report.problems.append(
+            f"{len(unreadable)} table(s) could not be read ({because}): {listed}."
+            if len(unreadable) > 1
+            else f"Table '{listed}' could not be read ({because})."
+        )

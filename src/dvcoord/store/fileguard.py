@@ -109,7 +109,11 @@ def _sqlite_problem(name: str, exc: sqlite3.Error) -> DvcoordError:
     if "locked" in text or "busy" in text:
         return FileInUseError(f"{name} is in use by another program; close it there and try again.")
     if "malformed" in text or "corrupt" in text or "not a database" in text:
-        return DamagedFileError(f"{name} is damaged and cannot be opened ({exc}).")
+        # SQLite's own words go to the log only (with the file's name, not its folder).
+        log.warning("%s cannot be opened: %s", Path(name.strip("'")).name, exc)
+        return DamagedFileError(
+            f"{name} is damaged and cannot be opened (some of its pages cannot be read)."
+        )
     if "unable to open" in text:
         return DvcoordError(f"{name} cannot be opened: {exc}.")
     return DamagedFileError(f"{name} cannot be read as a database ({exc}).")
