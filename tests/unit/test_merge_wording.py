@@ -158,3 +158,15 @@ def test_preview_text_summarises_problems_and_ends_with_the_outcome(tmp_path):
     assert "12 received records would be left out" in lines[-2]
     assert lines[-1].startswith("Warning: this file was started separately")
     assert any(line.startswith("Alarm log entries ") for line in lines)  # the count table
+
+
+def test_totals_sentence():
+    from dvcoord.exchange.merge import TableCounts
+
+    t = TableCounts("all", new=1, changed=2, deleted=0, conflicts=3, left_out=1)
+    assert W.totals_sentence(t) == (
+        "Merging would add 1 record, change 2 and mark 0 deleted; 3 conflicts (the later "
+        "change is kept); 1 received record would be left out (see Problems above)."
+    )
+    assert "unless you choose otherwise" in W.totals_sentence(t, choosing=True)
+    assert W.totals_sentence(t, done=True).startswith("1 record added, 2 changed")

@@ -366,9 +366,11 @@ def _count_table(counts: Iterable[Any]) -> list[str]:
     return out
 
 
-def totals_sentence(totals: Any, *, done: bool = False, see: str = "see Problems above") -> str:
+def totals_sentence(
+    totals: Any, *, done: bool = False, see: str = "see Problems above", choosing: bool = False
+) -> str:
     """What the merge will do (or did), in one sentence; ``see`` says where the problems
-    are listed."""
+    are listed, ``choosing`` that the user picks the version of each conflict."""
     t = totals
 
     def n(value: int, one: str, many: str) -> str:
@@ -386,7 +388,10 @@ def totals_sentence(totals: Any, *, done: bool = False, see: str = "see Problems
         )
     if t.conflicts:
         text += f"; {n(t.conflicts, 'conflict', 'conflicts')}" + (
-            " settled" if done else " to settle (the later change wins unless you choose)"
+            " settled"
+            if done
+            else " (the later change is kept"
+            + (" unless you choose otherwise)" if choosing else ")")
         )
     if t.kept:
         text += f"; your version of {number(t.kept)} kept"

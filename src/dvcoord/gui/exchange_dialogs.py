@@ -358,7 +358,7 @@ class MergePreviewDialog(QDialog):
     def outcome_text(self) -> str:
         """What merging would do, on the line above the buttons."""
         p = self.preview
-        text = wording.totals_sentence(p.totals, see="see the Problems tab")
+        text = wording.totals_sentence(p.totals, see="see the Problems tab", choosing=True)
         if p.unrelated:
             text += (
                 " The file was started separately from your database (see the warning at "
