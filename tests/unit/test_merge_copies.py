@@ -331,3 +331,107 @@ def test_conflict_heading_says_what_happens():
     assert before.startswith("Conflicts (2): changed on both sides")
     assert "the later change is kept" in before and "History" in before
     assert "History" in after and "later change" not in after
+
+
+# --------------------------------------------------------------------------- property
+_OPS = ("agency_notes", "action_text", "tombstone", "restore")
+_BOOKKEEPING = {"id", "created_at", "updated_at", "updated_by", "origin"}
+
+
+def _apply(path: Path, op: str, n: int, word: str, user: str) -> None:
+    from dvcoord.store.base import utcnow
+
+    db = Database.open(path, user=user, backup=False)
+    try:
+        with db.transaction() as s:
+            if op == "agency_notes":
+                agencies = list(s.scalars(select(Agency).order_by(Agency.id)))
+                agencies[n % len(agencies)].notes = f"{user} {word}"
+                return
+            actions = list(s.scalars(select(Action).order_by(Action.id)))
+            action = actions[n % len(actions)]
+            if op == "action_text":
+                action.text = f"{user} {word}"
+            elif op == "tombstone" and action.deleted_at is None:
+                action.deleted_at = utcnow()
+            elif op == "restore" and action.deleted_at is not None:
+                action.deleted_at = None
+    finally:
+        db.close()
+
+
+def _versions(path: Path) -> dict[tuple[str, str], tuple[str, tuple]]:
+    """(table, id) -> (updated_at, content) of the agencies and actions."""
+    conn = sqlite3.connect(path)
+    try:
+        out = {}
+        for table in ("agency", "action"):
+            cur = conn.execute(f'SELECT * FROM "{table}"')
+            names = [d[0] for d in cur.description]
+            for r in cur:
+                row = dict(zip(names, r, strict=True))
+                content = tuple((k, v) for k, v in row.items() if k not in _BOOKKEEPING)
+                out[(table, row["id"])] = (row["updated_at"], content)
+        return out
+    finally:
+        conn.close()
+
+
+def test_property_only_records_changed_on_both_sides_since_the_copy_conflict(template):
+    """Random edits on the officer's file and on her shared copy, then the copy merged
+    back: the conflicts are exactly the records both sides changed since the copy (and
+    that differ); a record changed on one side only ends as that side's version; sent
+    back, the copy ends the same as her file with nothing more to settle."""
+    import tempfile
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    op = st.tuples(
+        st.sampled_from(("mine", "copy")),
+        st.sampled_from(_OPS),
+        st.integers(min_value=0, max_value=20),
+        st.text(alphabet="abcde", min_size=1, max_size=4),
+    )
+
+    @settings(
+        max_examples=6,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(before=st.lists(op, max_size=3), after=st.lists(op, min_size=1, max_size=8))
+    def check(before, after):
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            mine = Path(shutil.copyfile(template, folder / "mine.sqlite"))
+            for _side, kind, n, word in before:  # her work before the copy
+                _apply(mine, kind, n, word, "Officer")
+            copy = share_copy(mine, folder / "copy.sqlite")
+            base = _versions(mine)
+            for side, kind, n, word in after:
+                path, user = (mine, "Officer") if side == "mine" else (copy, "Colleague")
+                _apply(path, kind, n, word, user)
+            here, there = _versions(mine), _versions(copy)
+            touched_here = {k for k, v in here.items() if v[0] != base[k][0]}
+            touched_there = {k for k, v in there.items() if v[0] != base[k][0]}
+            expected = {k for k in touched_here & touched_there if here[k][1] != there[k][1]}
+
+            db, p = preview(mine, copy)
+            try:
+                assert {c.key for c in p.conflicts} == expected
+                assert not p.first_contact
+                apply_merge(db, p)
+            finally:
+                db.close()
+            merged = _versions(mine)
+            for k in touched_there - touched_here:
+                assert merged[k][1] == there[k][1]
+            for k in touched_here - touched_there:
+                assert merged[k][1] == here[k][1]
+
+            back = merge(copy, share_copy(mine, folder / "back.sqlite"), user="Colleague")
+            assert back.totals.conflicts == 0
+            assert shared_rows(copy) == shared_rows(mine)
+
+    check()
