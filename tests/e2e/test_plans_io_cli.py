@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -135,7 +136,9 @@ def test_same_title_is_warned_and_the_plans_told_apart(run, tmp_path):
         ambiguous.stderr
     )
     assert ambiguous.stderr.count("22 actions, created ") == 2
-    short = ambiguous.stderr.split("\u2014 id ")[1].split(";")[0].strip(" .\n")
+    shorts = re.findall(r"id ([0-9a-f-]+) \(", ambiguous.stderr)
+    assert len(shorts) == 2 and ambiguous.stderr.count(" at ") == 2  # same day: the time too
+    short = shorts[1]
     assert 8 <= len(short) < 36
     chosen = run("export-plan", "--db", db, "--plan", short, "-o", out)
     assert chosen.returncode == 0, chosen.stderr

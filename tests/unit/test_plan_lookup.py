@@ -151,3 +151,25 @@ def test_plans_titled_and_the_same_title_notice(db):
             "the import will add it as a separate plan with the same title \u2014 rename it."
         )
         assert plan_lookup.same_title_notice(s, "DA Plan", exclude=first.id) == ""
+
+
+def test_describe_apart_adds_the_time_only_when_the_date_is_shared():
+    from datetime import date
+
+    def summary(plan_id: str, day: int, time: str) -> plan_lookup.PlanSummary:
+        return plan_lookup.PlanSummary(
+            plan_id, plan_id[:8], "Plan", "draft", 2026, 2026, 3, date(2026, 11, day), time
+        )
+
+    a, b = summary("aaaaaaaa1", 20, "09:15:02"), summary("bbbbbbbb1", 23, "10:00:01")
+    c = summary("cccccccc1", 23, "10:00:59")
+    assert plan_lookup.describe_apart([a]) == [
+        "\u2018Plan\u2019 (2026/27, draft, 3 actions, created 20/11/2026) \u2014 id aaaaaaaa"
+    ]
+    assert plan_lookup.describe_apart([a, b, c], with_title=False) == [
+        "id aaaaaaaa (2026/27, draft, 3 actions, created 20/11/2026)",
+        "id bbbbbbbb (2026/27, draft, 3 actions, created 23/11/2026 at 10:00:01)",
+        "id cccccccc (2026/27, draft, 3 actions, created 23/11/2026 at 10:00:59)",
+    ]
+    d = summary("dddddddd1", 23, "11:30:00")
+    assert plan_lookup.describe_apart([b, d], with_title=False)[1].endswith("at 11:30)")

@@ -90,10 +90,13 @@ def test_resolve_plan_tells_plans_of_one_title_apart_and_takes_an_id_prefix(db):
         assert message.startswith("2 plans are called \u2018da plan\u2019; choose one")
         assert "(2026/27, approved, 1 action, created " in message
         assert "(2026/27, draft, 0 actions, created " in message
+        assert "\u2018DA Plan\u2019" not in message  # the shared title is not repeated
+        # made the same day (and minute): the time tells them apart as well as the id
+        assert len(re.findall(r"created \d\d/\d\d/\d{4} at \d\d:\d\d(:\d\d)?\)", message)) == 2
         shorts = re.findall(r"id ([0-9a-f-]+)", message)
         assert len(shorts) == 2 and all(8 <= len(x) < 36 for x in shorts)
         # the short ids shown are accepted by --plan
-        assert {pr.resolve_plan(s, x).id for x in shorts} == {old_id, new_id}
+        assert [pr.resolve_plan(s, x).id for x in shorts] == [old_id, new_id]  # oldest first
         assert pr.resolve_plan(s, new_id[:13].upper()).id == new_id
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from dvcoord.errors import ValidationError
-from dvcoord.services.dates import format_date, fy_label, uk_date
+from dvcoord.services.dates import format_date, fy_label, uk_local
 from dvcoord.services.plans import RagKeyEntry, rag_key_for
 from dvcoord.store.schema.plans import Action, Aim, Plan, PlanChange, Theme
 
@@ -26,6 +26,7 @@ __all__ = [
     "PlanHeader",
     "PlanSummary",
     "action_place",
+    "describe_apart",
     "plan_choices",
     "plan_header",
     "plan_summaries",
@@ -159,18 +160,43 @@ class PlanSummary:
     plan_to_fy: int | None
     actions: int
     created_on: date | None
+    created_time: str = ""  # "14:05:09", UK time
 
-    def details(self) -> str:
-        """ "2026/27, draft, 12 actions, created 01/11/2026"."""
+    def details(self, *, with_time: bool = False, seconds: bool = False) -> str:
+        """ "2026/27, draft, 12 actions, created 01/11/2026" (``with_time``: "… at 14:05",
+        with ``seconds`` "… at 14:05:09")."""
         parts = [p for p in (_fy_span(self.plan_from_fy, self.plan_to_fy), self.status) if p]
         parts.append(f"{self.actions} action{'' if self.actions == 1 else 's'}")
         if self.created_on is not None:
-            parts.append(f"created {format_date(self.created_on)}")
+            shown = self.created_time if seconds else self.created_time[:5]
+            at = f" at {shown}" if with_time and shown else ""
+            parts.append(f"created {format_date(self.created_on)}{at}")
         return ", ".join(parts)
 
-    def describe(self) -> str:
-        """ "‘Title’ (2026/27, draft, 12 actions, created 01/11/2026) — id 01a20713"."""
-        return f"\u2018{self.title}\u2019 ({self.details()}) \u2014 id {self.short_id}"
+    def describe(
+        self, *, with_title: bool = True, with_time: bool = False, seconds: bool = False
+    ) -> str:
+        """ "‘Title’ (2026/27, draft, 12 actions, created 01/11/2026) — id 01a20713", or
+        without the title "id 01a20713 (2026/27, …)"."""
+        details = self.details(with_time=with_time, seconds=seconds)
+        if not with_title:
+            return f"id {self.short_id} ({details})"
+        return f"\u2018{self.title}\u2019 ({details}) \u2014 id {self.short_id}"
+
+
+def describe_apart(summaries: list[PlanSummary], *, with_title: bool = True) -> list[str]:
+    """Each plan described; the time of creation is added when two share a created date
+    (to the second when they share the minute too)."""
+    days = [s.created_on for s in summaries]
+    minutes = [(s.created_on, s.created_time[:5]) for s in summaries]
+    return [
+        s.describe(
+            with_title=with_title,
+            with_time=days.count(s.created_on) > 1,
+            seconds=minutes.count((s.created_on, s.created_time[:5])) > 1,
+        )
+        for s in summaries
+    ]
 
 
 def _fy_span(first: int | None, last: int | None) -> str:
@@ -230,7 +256,7 @@ def plan_summaries(session: Session, plan_ids: list[str]) -> list[PlanSummary]:
         row = rows.get(plan_id)
         if row is None:
             continue
-        created = uk_date(row.created_at) if row.created_at is not None else None
+        local = uk_local(row.created_at) if row.created_at is not None else None
         out.append(
             PlanSummary(
                 row.id,
@@ -240,7 +266,8 @@ def plan_summaries(session: Session, plan_ids: list[str]) -> list[PlanSummary]:
                 row.plan_from_fy,
                 row.plan_to_fy,
                 int(row.actions or 0),
-                created,
+                local.date() if local else None,
+                local.strftime("%H:%M:%S") if local else "",
             )
         )
     return out

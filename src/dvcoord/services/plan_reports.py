@@ -368,17 +368,26 @@ def _live_plans(session: Session) -> list[Plan]:
     )
 
 
-def _plan_list(session: Session, plans: list[Plan], limit: int = 12) -> str:
+def _plan_list(
+    session: Session, plans: list[Plan], limit: int = 12, *, same_title: bool = False
+) -> str:
     """The plans by title; a plan whose title another listed plan shares is shown with its
-    period, status, actions, created date and a short id that ``--plan`` accepts."""
-    from dvcoord.services.plan_lookup import plan_summaries
+    period, status, actions, created date (and time, if that is shared too) and a short id
+    that ``--plan`` accepts.  ``same_title``: all share one title, which is left out."""
+    from dvcoord.services.plan_lookup import describe_apart, plan_summaries
 
     counts: dict[str, int] = {}
     for p in plans:
         counts[_norm(p.title)] = counts.get(_norm(p.title), 0) + 1
     shown = plans[:limit]
-    shared = [p.id for p in shown if counts[_norm(p.title)] > 1]
-    described = {s.id: s.describe() for s in plan_summaries(session, shared)}
+    shared = plan_summaries(session, [p.id for p in shown if counts[_norm(p.title)] > 1])
+    described = dict(
+        zip(
+            (s.id for s in shared),
+            describe_apart(shared, with_title=not same_title),
+            strict=True,
+        )
+    )
     parts = [described.get(p.id) or f"\u2018{p.title}\u2019" for p in shown]
     if len(plans) > limit:
         parts.append(f"and {len(plans) - limit} more")
@@ -416,9 +425,10 @@ def resolve_plan(session: Session, ref_or_title: str | None) -> Plan:
     if len(exact) == 1:
         return exact[0]
     if len(exact) > 1:
+        exact.sort(key=lambda p: (p.created_at, p.id))
         raise DvcoordError(
             f"{len(exact)} plans are called \u2018{text}\u2019; choose one with --plan and "
-            f"its id: {_plan_list(session, exact)}."
+            f"its id: {_plan_list(session, exact, same_title=True)}."
         )
     if _ID_PREFIX_RE.fullmatch(text):
         by_id = [p for p in plans if p.id.lower().startswith(key)]
