@@ -274,6 +274,69 @@ def test_after_the_copy_came_back_the_next_copy_starts_afresh(mine, tmp_path):
     assert value(mine, "agency", row_id, "notes") == "Four"
 
 
+def test_copies_sent_to_two_colleagues_come_back_one_after_the_other(mine, tmp_path):
+    """The first copy's merge says nothing about the second copy: a record that she and
+    the second colleague both changed after the second copy is still a conflict."""
+    first = share_copy(mine, tmp_path / "first.sqlite")
+    second = share_copy(mine, tmp_path / "second.sqlite")
+    row_id = edit(mine, Agency, HOUSING, user="Officer", notes="Officer")
+    edit(second, Agency, HOUSING, user="Second", notes="Second colleague")
+    edit(first, Agency, POLICE, user="First", notes="First colleague")
+    assert merge(mine, first).totals.conflicts == 0
+
+    db, p = preview(mine, second)
+    try:
+        assert [c.row_id for c in p.conflicts] == [row_id]
+    finally:
+        p.close()
+        db.close()
+
+
+def test_a_copy_sent_again_after_it_was_merged(mine, tmp_path):
+    """The colleague goes on working in her copy and sends it again: what the first merge
+    took is not a change on her side any more."""
+    row_id = edit(mine, Agency, POLICE, user="Officer", notes="One")
+    copy = share_copy(mine, tmp_path / "copy.sqlite")
+    edit(copy, Agency, POLICE, user="Colleague", notes="Two")
+    merge(mine, copy)
+    edit(mine, Agency, POLICE, user="Officer", notes="Three")  # after the merge
+    other = edit(copy, Agency, HOUSING, user="Colleague", notes="Later in the copy")
+    db, p = preview(mine, copy)
+    try:
+        assert p.conflicts == []
+        assert p.counts["agency"].changed == 1
+    finally:
+        p.close()
+        db.close()
+    merge(mine, copy)
+    assert value(mine, "agency", row_id, "notes") == "Three"
+    assert value(mine, "agency", other, "notes") == "Later in the copy"
+
+
+def test_the_colleague_takes_the_officers_file_after_her_copy_came_back(mine, tmp_path):
+    copy = share_copy(mine, tmp_path / "copy.sqlite")
+    police = edit(copy, Agency, POLICE, user="Colleague", notes="Colleague")
+    merge(mine, copy)
+    housing = edit(mine, Agency, HOUSING, user="Officer", notes="Officer, after the merge")
+    report = merge(copy, share_copy(mine, tmp_path / "update.sqlite"), user="Colleague")
+    assert report.totals.conflicts == 0
+    assert value(copy, "agency", housing, "notes") == "Officer, after the merge"
+    assert value(copy, "agency", police, "notes") == "Colleague"
+    assert shared_rows(copy) == shared_rows(mine)
+
+
+def test_the_merge_log_records_which_copy_was_merged(mine, tmp_path):
+    copy = share_copy(mine, tmp_path / "copy.sqlite")
+    merge(mine, copy)
+    conn = sqlite3.connect(mine)
+    try:
+        details = json.loads(conn.execute("SELECT details FROM merge_log").fetchone()[0])
+    finally:
+        conn.close()
+    (point,) = details["_copy_lineage"]
+    assert set(point) == {"database_id", "mark", "at"}
+
+
 # --------------------------------------------------------------------------- the preview's lines
 def test_the_database_merged_into_itself(mine):
     db, p = preview(mine, mine)

@@ -27,6 +27,9 @@ coming back (or a copy of a copy, or another copy of the same file) says when it
 (``meta`` key ``copy_lineage``, written by :mod:`.share`; :func:`common_copy_point`):
 both files held the same rows then, so a row changed since on one side only is simply
 that side's change, and only a row changed on both sides since the copy is a conflict.
+Every copy of a database has its id, so the merge log records which copy a merge took
+(``details["_copy_lineage"]``), and a later merge uses that entry only for a file that
+holds what it took (the same working copy, or a copy made of it afterwards).
 With neither a merge nor a copy known between the two, the newest version both hold
 alike marks where they parted.  The preview lists each conflict with both versions;
 the GUI lets the user choose per conflict (``dvcoord merge`` applies the rule).  A
@@ -209,6 +212,8 @@ class MergePreview:
     own_file: bool = False
     _checked: gate.CheckedFile | None = field(default=None, repr=False)
     _plans: dict[str, _TablePlan] = field(default_factory=dict, repr=False)
+    #: The received file's copy points (recorded in the merge log).
+    _peer_lineage: list = field(default_factory=list, repr=False)
 
     @property
     def totals(self) -> TableCounts:
@@ -610,6 +615,8 @@ COPY_LINEAGE_KEY = "copy_lineage"
 LINEAGE_LIMIT = 32
 
 CopyPoint = tuple[str, str, str]  # (mark, at, database_id)
+#: Key in ``merge_log.details``: the merged file's copy points (not a table name).
+LOG_LINEAGE_KEY = "_copy_lineage"
 
 
 def shared_high_water(conn: sqlite3.Connection) -> str:
@@ -634,26 +641,54 @@ def read_copy_lineage(conn: sqlite3.Connection) -> list[CopyPoint]:
         items = json.loads(row[0])
     except ValueError:
         return []
+    return _lineage_points(items) or []
+
+
+def _lineage_points(items: Any) -> list[CopyPoint] | None:
+    """Copy points from their JSON form (None when malformed), times normalised."""
     if not isinstance(items, list) or len(items) > LINEAGE_LIMIT:
-        return []
+        return None
     out: list[CopyPoint] = []
     for item in items:
         if not isinstance(item, dict):
-            return []
+            return None
         mark, at, dbid = item.get("mark"), item.get("at"), item.get("database_id")
         if not (isinstance(mark, str) and isinstance(at, str) and isinstance(dbid, str)):
-            return []
+            return None
         if mark:
             parsed = _parse_mark(mark)
             if parsed is None:
-                return []
+                return None
             mark = _raw_mark(parsed)
         try:
-            datetime.fromisoformat(at)
+            moment = datetime.fromisoformat(at)
         except ValueError:
-            return []
-        out.append((mark or "", at, dbid))
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        out.append((mark or "", moment.astimezone(UTC).isoformat(), dbid))
     return out
+
+
+def _lineage_json(points: list[CopyPoint]) -> list[dict[str, str]]:
+    return [{"database_id": d, "mark": m, "at": a} for m, a, d in points]
+
+
+def _holds_merged_file(holder: list[CopyPoint], merged: list[CopyPoint], at: Any) -> bool:
+    """Whether a file of lineage ``holder`` holds what a merge at ``at`` took from a file
+    of lineage ``merged`` (both of one database): it is that same working file, or a copy
+    of it made after the merge.  Any other file of the database (the source the merged
+    file was copied from, another copy of it) may lack what was edited in the merged one,
+    so that merge tells nothing about it."""
+    if holder == merged:
+        return True
+    k = len(merged)
+    if len(holder) <= k or holder[:k] != merged:
+        return False
+    when = _parse_mark(str(at)) if at else None
+    if when is None:
+        return False
+    return datetime.fromisoformat(holder[k][1]) >= when
 
 
 def copy_lineage_text(conn: sqlite3.Connection, database_id: str, at: datetime) -> str | None:
@@ -687,18 +722,49 @@ def common_copy_point(mine: list[CopyPoint], theirs: list[CopyPoint]) -> CopyPoi
 
 # =========================================================================== planning
 def _sync_marks(
-    loc: sqlite3.Connection, inc: sqlite3.Connection, own_id: str, peer_id: str
+    loc: sqlite3.Connection,
+    inc: sqlite3.Connection,
+    own_id: str,
+    peer_id: str,
+    lineages: tuple[list[CopyPoint], list[CopyPoint]] | None = None,
 ) -> tuple[str | None, str | None]:
     """(L, R): a row here changed since the last merge if its ``updated_at`` > L; a row
-    there changed since if its ``updated_at`` > R.  None: no merge known."""
-    here = loc.execute(
-        "SELECT max(local_mark), max(peer_mark) FROM merge_log WHERE peer_id = ?", (peer_id,)
-    ).fetchone()
-    there = inc.execute(
-        "SELECT max(peer_mark), max(local_mark) FROM merge_log WHERE peer_id = ?", (own_id,)
-    ).fetchone()
-    marks_l = [m for m in (here[0], there[0]) if m]
-    marks_r = [m for m in (here[1], there[1]) if m]
+    there changed since if its ``updated_at`` > R.  None: no merge known.
+
+    ``lineages`` (this file's and the received file's copy points) is given for two
+    files of one database: every copy of it has its id, so a merge of one copy says
+    nothing about another, and an entry that recorded which copy it took
+    (:func:`_holds_merged_file`) is used only for the file that holds what it took.
+    """
+    marks_l: list[str] = []
+    marks_r: list[str] = []
+
+    def usable(details: Any, at: Any, holder: list[CopyPoint]) -> bool:
+        try:
+            recorded = json.loads(details) if isinstance(details, str) else None
+        except ValueError:
+            recorded = None
+        merged = None
+        if isinstance(recorded, dict) and LOG_LINEAGE_KEY in recorded:
+            merged = _lineage_points(recorded[LOG_LINEAGE_KEY])
+            if merged is None:
+                return False
+        # an entry written before merges recorded the copy is used as it always was
+        return merged is None or _holds_merged_file(holder, merged, at)
+
+    sql = "SELECT {}, {}, details, merged_at FROM merge_log WHERE peer_id = ?"
+    for here_mark, there_mark, details, at in loc.execute(
+        sql.format("local_mark", "peer_mark"), (peer_id,)
+    ):
+        if lineages is None or usable(details, at, lineages[1]):
+            marks_l.extend([here_mark] if here_mark else [])
+            marks_r.extend([there_mark] if there_mark else [])
+    for here_mark, there_mark, details, at in inc.execute(
+        sql.format("peer_mark", "local_mark"), (own_id,)
+    ):
+        if lineages is None or usable(details, at, lineages[0]):
+            marks_l.extend([here_mark] if isinstance(here_mark, str) and here_mark else [])
+            marks_r.extend([there_mark] if isinstance(there_mark, str) and there_mark else [])
     return (max(marks_l) if marks_l else None, max(marks_r) if marks_r else None)
 
 
@@ -835,14 +901,17 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
     peer_mark: str | None = None
     same_mark: str | None = None  # newest version both sides hold exactly alike
     point: CopyPoint | None = None  # the copy both files descend from
+    peer_lineage: list[CopyPoint] = []
     try:
         loc.execute("BEGIN")
-        mark_l, mark_r = _sync_marks(loc, inc, own_id, peer_id)
+        copies = (read_copy_lineage(loc), read_copy_lineage(inc))
+        peer_lineage = copies[1]
+        mark_l, mark_r = _sync_marks(loc, inc, own_id, peer_id, copies if same else None)
         lineage.logged = not (mark_l is None and mark_r is None)
         # A copy of this database (or of a copy of it) says when it was made: until then
         # both files held the same rows, so that is where their changes start.
         if same:
-            point = common_copy_point(read_copy_lineage(loc), read_copy_lineage(inc))
+            point = common_copy_point(*copies)
         if point is not None:
             mark_l = point[0] if mark_l is None else max(mark_l, point[0])
             mark_r = point[0] if mark_r is None else max(mark_r, point[0])
@@ -991,6 +1060,7 @@ def _plan(db, checked: gate.CheckedFile, progress: Progress | None) -> MergePrev
         matches=matches,
         same_title_plans=same_title_plans,
         copied_at=point[1] if point is not None else "",
+        _peer_lineage=peer_lineage,
         _checked=checked,
         _plans=plans,
     )
@@ -1295,6 +1365,7 @@ def _apply(db, preview: MergePreview, choices: dict, progress: Progress | None) 
                     problems=len(preview.problems),
                     details=json.dumps(
                         {k: v.as_dict() for k, v in applied.items() if any(v.as_dict().values())}
+                        | {LOG_LINEAGE_KEY: _lineage_json(preview._peer_lineage)}
                     ),
                     backup_file=str(backup or ""),
                 )

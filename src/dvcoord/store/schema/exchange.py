@@ -45,6 +45,7 @@ class MergeLog(Base):
     rows_deleted: Mapped[int] = mapped_column(Integer, default=0)
     conflicts: Mapped[int] = mapped_column(Integer, default=0)
     problems: Mapped[int] = mapped_column(Integer, default=0)
-    #: JSON object: table name -> {"new", "changed", "deleted", "conflicts", "left_out"}.
+    #: JSON object: table name -> {"new", "changed", "deleted", "conflicts", "left_out"},
+    #: and "_copy_lineage": the merged file's copy points (see exchange.merge).
     details: Mapped[str] = mapped_column(Text, default="{}")
     backup_file: Mapped[str] = mapped_column(Text, default="")
