@@ -94,6 +94,10 @@ class Context:
     # ----------------------------------------------------------------- subprocesses
     def env(self, **extra: str) -> dict[str, str]:
         env = dict(os.environ)
+        # An installed dvcoord has its bytecode compiled (pip does it at install time);
+        # with PYTHONDONTWRITEBYTECODE set, every changed module of this checkout would
+        # be compiled again in every timed process.  The untimed warm-up runs write it.
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
         env["DVCOORD_HOME"] = str(self.home)
         env["QT_QPA_PLATFORM"] = "offscreen"
         env["PYTHONPATH"] = os.pathsep.join(
