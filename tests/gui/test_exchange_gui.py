@@ -336,3 +336,21 @@ def test_history_from_a_views_current_record(window, monkeypatch):
     )
     window.action("exchange.history").trigger()
     assert opened == [("agency", "x")]
+
+
+def test_merging_a_copy_of_this_database_says_when_it_was_made(window, tmp_path, captured, dialogs):
+    seen, plan = captured
+    plan["accept"] = False  # look at the preview only
+    copy = share_copy(window.context.db.path, tmp_path / "my-copy.sqlite")
+    from dvcoord.store import Database
+    from dvcoord.store.schema.plans import Agency
+
+    colleague = Database.open(copy, user="Colleague", backup=False)
+    with colleague.transaction() as s:  # the colleague adds something to send back
+        s.add(Agency(name="Housing Options"))
+    colleague.close()
+    dialogs.open_files.append(copy)
+    window.action("exchange.merge").trigger()
+    notes = seen["preview"][0].form.notesLabel.text()
+    assert "It is a copy of this same database, made on " in notes
+    assert "not been merged before" not in notes and "No earlier merge" not in notes

@@ -329,10 +329,7 @@ class MergePreviewDialog(QDialog):
                 f"It was made by an older dvcoord (schema {preview.peer_revision}); "
                 "its copy was brought up to date for the merge."
             )
-        if preview.same_database:
-            notes.append("It is a copy of this same database.")
-        if preview.first_contact:
-            notes.append("These two databases have not been merged before.")
+        notes.extend(preview.source_lines())  # own file / a copy made when / first merge
         if not preview.has_changes:
             notes.append("Nothing to merge: this database already has everything in the file.")
         # one paragraph of notes, then what was matched by name and same-title plans
