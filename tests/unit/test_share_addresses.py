@@ -277,3 +277,32 @@ def test_a_receiver_gets_no_address_from_a_withheld_copy(county, tmp_path):
     counts, _report = merge(fresh, share_copy(county, tmp_path / "c.sqlite"))
     assert counts.new == len(ADDRESSES)
     assert set(addresses(fresh).values()) == {""}
+
+
+def test_a_database_with_addresses_off_does_not_take_received_ones(tmp_path):
+    county = make_county(tmp_path / "county.sqlite")
+    # A colleague's copy of the same database, where full addresses are switched off
+    # (switching off clears them): then the county sends a copy WITH addresses.
+    partner = tmp_path / "partner.sqlite"
+    share_copy(county, partner)
+    db = Database.open(partner, user="Officer B", backup=False)
+    with db.transaction() as s:
+        S.set_address_enabled(s, False, clear=True)
+    db.close()
+    sent = make_shared_copy(county, tmp_path / "with.sqlite", include_addresses=True)
+    assert sent.addresses_included == len(ADDRESSES)
+
+    db = Database.open(partner, user="Officer B", backup=False)
+    try:
+        preview = plan_merge(db, sent.path)
+        assert preview.addresses_not_taken == len(ADDRESSES)
+        assert any(
+            "8 full addresses of Sanctuary Scheme cases in the file will not be taken" in line
+            for line in preview.summary_lines()
+        )
+        apply_merge(db, preview)
+    finally:
+        db.close()
+    assert set(addresses(partner).values()) == {""}
+    assert withheld.addresses_in(partner) == 0
+    assert set(addresses(county).values()) == set(ADDRESSES.values())  # sender untouched

@@ -210,6 +210,8 @@ class MergePreview:
     copied_at: str = ""
     #: The received file is this database's own file.
     own_file: bool = False
+    #: Full addresses in the received file not taken: this database records none.
+    addresses_not_taken: int = 0
     _checked: gate.CheckedFile | None = field(default=None, repr=False)
     _plans: dict[str, _TablePlan] = field(default_factory=dict, repr=False)
     #: The received file's copy points (recorded in the merge log).
@@ -324,6 +326,12 @@ class MergePreview:
             )
         elif self.same_database:
             lines.append("It is a copy of this same database.")
+        if self.addresses_not_taken:
+            n = self.addresses_not_taken
+            lines.append(
+                f"{n} full address{'es' if n != 1 else ''} of Sanctuary Scheme cases in the "
+                "file will not be taken: this database does not record full addresses."
+            )
         if self.first_contact:
             lines.append(
                 "No earlier merge between these two databases is known: every row "
@@ -783,8 +791,9 @@ def plan_merge(
     checked = gate.check_incoming(Path(incoming_path), passphrase, progress=gate_progress)
     name = f"'{Path(incoming_path).name}'"
     try:
-        _keep_withheld_addresses(db, checked)
+        dropped = _keep_withheld_addresses(db, checked)
         preview = _plan(db, checked, progress)
+        preview.addresses_not_taken = dropped
         try:
             preview.own_file = Path(incoming_path).resolve() == Path(db.path).resolve()
         except OSError:
@@ -811,14 +820,17 @@ def plan_merge(
         ) from None
 
 
-def _keep_withheld_addresses(db, checked: gate.CheckedFile) -> None:
+def _keep_withheld_addresses(db, checked: gate.CheckedFile) -> int:
     """A blank Sanctuary Scheme address in the received file that the sender left out
     (not cleared) takes this database's address, in the checked copy only, before the
     merge is worked out: a merge never erases an address because the sender withheld
-    it.  The rule is in :mod:`dvcoord.exchange.withheld`."""
+    it.  When this database records no addresses, received ones are not taken at all
+    (returns how many).  The rules are in :mod:`dvcoord.exchange.withheld`."""
     from dvcoord.exchange import withheld
 
+    dropped = withheld.drop_addresses_when_off(Path(db.path), checked.path)
     withheld.keep_local_addresses(Path(db.path), checked.path)
+    return dropped
 
 
 def _address_winner(

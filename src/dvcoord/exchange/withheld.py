@@ -13,6 +13,10 @@ purpose: an outward code covers thousands of homes and does not point to one, an
 partner needs it for the work.  The row's bookkeeping (``updated_at``, ``origin``) is
 left as it was: blanking is not an edit.
 
+**Receiving into a database that records no addresses** (its switch is off):
+:func:`drop_addresses_when_off` blanks every received address in the checked copy
+first, so a merge never brings in what this database has chosen not to hold.
+
 **Receiving.**  A blank address in a received row means one of two things: the sender
 cleared it (a real change), or the sender never sent it.  Before a merge is worked out,
 :func:`keep_local_addresses` puts this database's address back into the received rows,
@@ -215,3 +219,30 @@ def keep_local_addresses(local_path: Path, checked_path: Path) -> int:
             "merge: %d address(es) left out of the received file kept from this database", kept
         )
     return kept
+
+
+def drop_addresses_when_off(local_path: Path, checked_path: Path) -> int:
+    """When this database records no full addresses (its switch is off), blank them in
+    the gate's private checked copy of a received file, so a merge never brings into
+    it what it has chosen not to hold.  Returns how many were not taken."""
+    loc = raw_connect(Path(local_path), readonly=True)
+    try:
+        enabled = _has_table(loc, "meta") and _yes(_meta_value(loc, META_ADDRESS_ENABLED))
+    finally:
+        loc.close()
+    if enabled:
+        return 0
+    inc = raw_connect(Path(checked_path))
+    try:
+        if not _has_table(inc, TABLE):
+            return 0
+        inc.execute("BEGIN IMMEDIATE")
+        dropped = inc.execute(
+            f'UPDATE "{TABLE}" SET "{COLUMN}" = \'\' WHERE trim("{COLUMN}") != \'\''
+        ).rowcount
+        inc.execute("COMMIT")
+    finally:
+        inc.close()
+    if dropped:
+        log.info("merge: %d received address(es) not taken (addresses are off here)", dropped)
+    return int(dropped)
