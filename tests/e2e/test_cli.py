@@ -20,24 +20,6 @@ import dvcoord
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
-
-
 def partnership(path: Path) -> str:
     conn = sqlite3.connect(path)
     try:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,25 +12,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 PASSPHRASE = "seven blue herons at dawn"
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            input=stdin if stdin is not None else "",
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def _sha(path: Path) -> str:

@@ -4,32 +4,11 @@ real), and the two reports."""
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 
 import pytest
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def test_export_import_and_reports(run, demo_path, db, tmp_path):

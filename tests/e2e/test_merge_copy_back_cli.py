@@ -3,9 +3,7 @@ the notes of one record in it, ``dvcoord merge`` it back: no conflict, the edit 
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -13,25 +11,6 @@ import pytest
 from sqlalchemy import select
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            input="",
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def _edit_notes(path: Path, user: str, notes: str) -> str:

@@ -3,10 +3,7 @@ commands; and a plan exported to .xlsx comes back into a fresh database with its
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -14,25 +11,6 @@ import pytest
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow  # each command is a fresh Python process
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    base = {k: v for k, v in os.environ.items() if k != "DVCOORD_OFFICER"}
-    base.update(DVCOORD_HOME=str(dvcoord_home), PYTHONIOENCODING="utf-8")
-
-    def run(*args: object, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env={**base, **(env or {})},
-            timeout=120,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def footer_names(pdf: Path) -> set[str]:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -15,24 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
 import plan_fixtures as pf  # noqa: E402
 
 pytestmark = pytest.mark.slow  # each command is a fresh Python process
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: object) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def count(db: Path, table: str) -> int:

@@ -7,10 +7,7 @@ it was; every error is one sentence and exit code 1, never a traceback.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -26,21 +23,9 @@ _WORD = re.compile(r"\w+")
 
 
 @pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", "report", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
+def run(run):
+    """``dvcoord report ARGS`` (the shared runner of tests/e2e/conftest.py)."""
+    return lambda *args, **kw: run("report", *args, **kw)
 
 
 def _digest(path: Path) -> str:

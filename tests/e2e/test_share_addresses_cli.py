@@ -3,10 +3,7 @@ and says how many; ``dvcoord merge`` of such a copy keeps the receiver's address
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,25 +12,6 @@ import pytest
 pytestmark = pytest.mark.slow
 
 ADDRESSES = {"SDC-SS-2026-001": "12 Acacia Avenue", "SDC-SS-2026-002": "Flat 3, 4 Mill Lane"}
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-            input="",
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def _county(path: Path) -> Path:

@@ -4,33 +4,12 @@ and the three report kinds."""
 from __future__ import annotations
 
 import csv
-import os
-import subprocess
-import sys
 
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def run(dvcoord_home):
-    env = {**os.environ, "DVCOORD_HOME": str(dvcoord_home), "PYTHONIOENCODING": "utf-8"}
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            [sys.executable, "-m", "dvcoord", *map(str, args)],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=180,
-        )
-        assert "Traceback" not in result.stdout + result.stderr, result.stderr
-        return result
-
-    return run
 
 
 def test_export_then_import_into_a_new_database(run, demo_path, db, tmp_path):
