@@ -99,38 +99,32 @@ window.open_backup_thread.join(60)
 """
 
 
+def _median_printed_ms(ctx, code: str, *args: str) -> float:
+    """Median over ``ctx.repeat`` fresh processes of the milliseconds ``code`` prints
+    last (each process times itself, so start-up and imports are left out)."""
+    import subprocess
+
+    times = []
+    for _ in range(ctx.repeat):
+        out = subprocess.run(
+            [ctx.python, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=ctx.env(),
+            check=True,
+        ).stdout
+        times.append(float(out.strip().splitlines()[-1]))
+    return statistics.median(times)
+
+
 def _open_in_window(ctx, demo: Path, large: Path) -> float:
     """File > Open of the large file in a running window, until the view shown (the
     Dashboard, over every area) is rebuilt and painted: when the window can be used."""
-    import subprocess
-
-    times = []
-    for _ in range(ctx.repeat):
-        out = subprocess.run(
-            [ctx.python, "-c", OPEN_IN_WINDOW, str(demo), str(large)],
-            capture_output=True,
-            text=True,
-            env=ctx.env(),
-            check=True,
-        ).stdout
-        times.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(times)
+    return _median_printed_ms(ctx, OPEN_IN_WINDOW, str(demo), str(large))
 
 
 def _open_in_fresh_process(ctx, path: Path, mode: str) -> float:
-    import subprocess
-
-    times = []
-    for _ in range(ctx.repeat):
-        out = subprocess.run(
-            [ctx.python, "-c", OPEN_IN_FRESH_PROCESS, str(path), mode],
-            capture_output=True,
-            text=True,
-            env=ctx.env(),
-            check=True,
-        ).stdout
-        times.append(float(out.strip().splitlines()[-1]))
-    return statistics.median(times)
+    return _median_printed_ms(ctx, OPEN_IN_FRESH_PROCESS, str(path), mode)
 
 
 def large_file_figures(ctx) -> list[tuple[str, float | int, str]]:
