@@ -725,3 +725,17 @@ def test_keyboard_alt_down_moves_and_ctrl_z_ctrl_y_undo_and_redo(demo_window, qt
     assert theme_order(demo_window, plan_id, "6")[:2] == ["6.2", "6.1"]
     qtbot.keyClick(view.tree, Qt.Key.Key_Up, Qt.KeyboardModifier.AltModifier)
     assert theme_order(demo_window, plan_id, "6")[:2] == ["6.1", "6.2"]
+
+
+def test_plans_of_one_title_are_told_apart_in_the_plan_picker(empty_window, db):
+    with db.transaction() as s:
+        first = plan_service.create_plan(s, title="DA Plan", plan_from_fy=2026, status="approved")
+        second = plan_service.create_plan(s, title="DA Plan", plan_from_fy=2026)
+        other = plan_service.create_plan(s, title="Housing plan", plan_from_fy=2026)
+    view = open_plans(empty_window)
+    view.refresh()
+    combo = view.plan_combo
+    texts = {combo.itemData(i): combo.itemText(i) for i in range(combo.count())}
+    assert texts[first.id] != texts[second.id]
+    assert "approved" in texts[first.id] and "draft" in texts[second.id]
+    assert texts[other.id] == "Housing plan  —  Draft"

@@ -44,7 +44,9 @@ def test_plan_choices_in_list_order_without_deleted_or_archived(db):
         choices = plan_lookup.plan_choices(s)
         assert [c.id for c in choices] == [p.id for p in ps.list_plans(s)]
         assert [c.id for c in choices] == [new, old, undated]
-        assert choices[0] == plan_lookup.PlanChoice(new, "Plan 2013/14", "draft", 2013, 2014)
+        assert choices[0] == plan_lookup.PlanChoice(
+            new, "Plan 2013/14", "draft", 2013, 2014, label="Plan 2013/14"
+        )
         assert [c.id for c in plan_lookup.plan_choices(s, include_archived=False)] == [
             new,
             undated,
@@ -173,3 +175,18 @@ def test_describe_apart_adds_the_time_only_when_the_date_is_shared():
     ]
     d = summary("dddddddd1", 23, "11:30:00")
     assert plan_lookup.describe_apart([b, d], with_title=False)[1].endswith("at 11:30)")
+
+
+def test_plan_choices_label_plans_of_one_title_apart(db):
+    with db.transaction() as s:
+        a = ps.create_plan(s, title="DA Plan", plan_from_fy=2026, status="approved")
+        theme = ps.create_theme(s, a.id, title="Safety", code="1")
+        ps.create_action(s, theme.id, reference="1.1", text="Helpline")
+        b = ps.create_plan(s, title="da  plan", plan_from_fy=2026)  # same title, told apart
+        c = ps.create_plan(s, title="Another plan")
+    with db.session() as s:
+        labels = {ch.id: ch.label for ch in plan_lookup.plan_choices(s)}
+    assert labels[c.id] == "Another plan"
+    assert labels[a.id].startswith("DA Plan \u2014 id ") and "approved, 1 action," in labels[a.id]
+    assert labels[b.id].startswith("da  plan \u2014 id ") and "draft, 0 actions," in labels[b.id]
+    assert labels[a.id].split(" (")[0][-8:] != labels[b.id].split(" (")[0][-8:]

@@ -396,7 +396,7 @@ class IndicatorDialog(QDialog):
             plans = plan_choices(s)
             linked_plans = {a.plan_id for a in svc.action_choices(s) if a.action_id in self.linked}
         choices: list[tuple[str | None, str]] = [(None, "Every plan")]
-        choices += [(p.id, f"{p.title} ({p.status})") for p in plans]
+        choices += [(p.id, f"{p.label} ({p.status})") for p in plans]
         fill_combo(
             f.planCombo, choices, next(iter(linked_plans)) if len(linked_plans) == 1 else None
         )

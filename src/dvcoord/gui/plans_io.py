@@ -128,7 +128,7 @@ class TargetPage(QWizardPage):
         self.form.errorLabel.clear()
 
     def initializePage(self) -> None:  # noqa: N802 - Qt's name
-        from dvcoord.services import plans as plan_service
+        from dvcoord.services import plan_lookup
 
         parsed = self.wiz.parsed
         f = self.form
@@ -144,8 +144,8 @@ class TargetPage(QWizardPage):
         current = f.planCombo.currentData()
         f.planCombo.clear()
         with self.wiz.ctx.db.session() as s:
-            for plan in plan_service.list_plans(s):
-                f.planCombo.addItem(plan.title, plan.id)
+            for plan in plan_lookup.plan_choices(s):  # plans of one title told apart
+                f.planCombo.addItem(plan.label, plan.id)
         if current is not None:
             index = f.planCombo.findData(current)
             if index >= 0:
@@ -631,7 +631,7 @@ class PlanExportDialog(QDialog):
         self, ctx: AppContext, parent: QWidget | None = None, plan_id: str | None = None
     ) -> None:
         super().__init__(parent)
-        from dvcoord.services import plans as plan_service
+        from dvcoord.services import plan_lookup
 
         self.ctx = ctx
         self.written: Path | None = None
@@ -639,8 +639,8 @@ class PlanExportDialog(QDialog):
         self.form = f = load_ui("plan_export", self)
         self.setWindowTitle(EXPORT_TITLE)
         with ctx.db.session() as s:
-            for plan in plan_service.list_plans(s):
-                f.planCombo.addItem(plan.title, plan.id)
+            for plan in plan_lookup.plan_choices(s):  # plans of one title told apart
+                f.planCombo.addItem(plan.label, plan.id)
         if plan_id is not None:
             f.planCombo.setCurrentIndex(max(0, f.planCombo.findData(plan_id)))
         for label, _suffix, _single in self.FORMATS:

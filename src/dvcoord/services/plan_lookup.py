@@ -43,10 +43,14 @@ class PlanChoice:
     status: str
     plan_from_fy: int | None
     plan_to_fy: int | None
+    #: What a picker shows: the title, and for plans sharing a title what tells them
+    #: apart ("id 01a20724 (2026/27, draft, 20 actions, created 23/11/2026)").
+    label: str = ""
 
 
 def plan_choices(session: Session, *, include_archived: bool = True) -> list[PlanChoice]:
-    """Live plans, newest plan year first, then by title (as :func:`plans.list_plans`)."""
+    """Live plans, newest plan year first, then by title (as :func:`plans.list_plans`);
+    plans of one title are labelled so that a picker tells them apart."""
     query = (
         select(Plan.id, Plan.title, Plan.status, Plan.plan_from_fy, Plan.plan_to_fy)
         .where(Plan.deleted_at.is_(None))
@@ -54,7 +58,27 @@ def plan_choices(session: Session, *, include_archived: bool = True) -> list[Pla
     )
     if not include_archived:
         query = query.where(Plan.status != "archived")
-    return [PlanChoice(*row) for row in session.execute(query)]
+    rows = list(session.execute(query))
+    by_title: dict[str, list[str]] = {}
+    for row in rows:
+        by_title.setdefault(_norm(row.title), []).append(row.id)
+    apart: dict[str, str] = {}
+    for ids in by_title.values():
+        if len(ids) > 1:
+            summaries = plan_summaries(session, ids)
+            apart.update(
+                zip(
+                    (s.id for s in summaries),
+                    describe_apart(summaries, with_title=False),
+                    strict=True,
+                )
+            )
+    return [
+        PlanChoice(
+            *row, label=f"{row.title} \u2014 {apart[row.id]}" if row.id in apart else row.title
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)

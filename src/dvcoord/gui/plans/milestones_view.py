@@ -202,14 +202,14 @@ class MilestonesView(QWidget):
                 s, include_archived=self.archived.isChecked()
             )
             plans = [
-                (p.id, p.title)
+                (p.id, p.label)
                 for p in plan_lookup.plan_choices(s, include_archived=self.archived.isChecked())
             ]
         current = self.plan_combo.currentData()
         self.plan_combo.clear()
         self.plan_combo.addItem("All plans", ALL)
         for plan_id, title in plans:
-            self.plan_combo.addItem(one_line(title, 70), plan_id)
+            self.plan_combo.addItem(one_line(title, 110), plan_id)
         pos = self.plan_combo.findData(current) if current else 0
         self.plan_combo.setCurrentIndex(max(pos, 0))
         self._fill_quarters(today)

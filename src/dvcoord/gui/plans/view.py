@@ -416,17 +416,19 @@ class PlansView(PlanOperations, QWidget):
 
     def _load_plans(self, wanted: str | None) -> None:
         with self.ctx.db.session() as s:
-            plans = [(p.id, p.title, p.status) for p in plan_lookup.plan_choices(s)]
+            choices = plan_lookup.plan_choices(s)
         self.plan_combo.blockSignals(True)
         self.plan_combo.clear()
-        for plan_id, title, status in plans:
-            self.plan_combo.addItem(f"{title}  —  {capitalised(status)}", plan_id)
+        for p in choices:
+            # a label that tells plans of one title apart already names the status
+            text = p.label if p.label != p.title else f"{p.title}  —  {capitalised(p.status)}"
+            self.plan_combo.addItem(text, p.id)
             self.plan_combo.setItemData(
-                self.plan_combo.count() - 1, title, Qt.ItemDataRole.ToolTipRole
+                self.plan_combo.count() - 1, p.label, Qt.ItemDataRole.ToolTipRole
             )
-        ids = [p[0] for p in plans]
+        ids = [p.id for p in choices]
         if wanted not in ids:
-            live = [p[0] for p in plans if p[2] != "archived"]
+            live = [p.id for p in choices if p.status != "archived"]
             wanted = (live or ids or [None])[0]
         if wanted is not None:
             self.plan_combo.setCurrentIndex(ids.index(wanted))
@@ -437,7 +439,7 @@ class PlansView(PlanOperations, QWidget):
         self.plan_id = wanted
         if wanted:
             self.ctx.settings.set_view_value("plans", "plan", wanted)
-        self._update_plan_actions(dict((p[0], p[2]) for p in plans).get(wanted))
+        self._update_plan_actions({p.id: p.status for p in choices}.get(wanted))
 
     def _update_plan_actions(self, status: str | None) -> None:
         has = self.plan_id is not None
