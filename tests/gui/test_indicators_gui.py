@@ -387,3 +387,20 @@ def test_bvpi_form_asks_before_leaving_unsaved_answers(view, db, dialogs):
     assert view.can_leave()
     with db.session() as s:
         assert B.assessment_view(s, FY.fy - 1, TODAY).yes_count == 1
+
+
+def test_linked_actions_menu_opens_the_action_in_action_plans(window, db, figures):
+    with db.transaction() as s:
+        I.link_action(s, figures["sdr"], figures["action"])
+    view = window.show_view("indicators")
+    view.refresh()
+    pick(view, figures["marac"])
+    assert not view.actions_button.isEnabled()  # nothing linked to this one
+    pick(view, figures["sdr"])
+    assert view.actions_button.isEnabled()
+    view._fill_actions_menu()
+    entries = view.actions_menu.actions()
+    assert [a.text() for a in entries] == ["DA plan: 2.1 Improve detections"]
+    entries[0].trigger()
+    assert window.current_view_key() == "plans"
+    assert window.current_view().current_record() == ("action", figures["action"])

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QStyle,
     QStyledItemDelegate,
@@ -257,6 +258,16 @@ class IndicatorsView(QWidget):
         self.values_button = self._button(
             "Values and targets…", "The figures and targets by period", self.edit_values, buttons
         )
+        self.actions_button = self._button(
+            "Linked actions",
+            "Open one of the plan actions this indicator is linked to",
+            lambda: None,
+            buttons,
+        )
+        self.actions_menu = QMenu(self.actions_button)
+        self.actions_menu.setObjectName("linkedActionsMenu")
+        self.actions_menu.aboutToShow.connect(self._fill_actions_menu)
+        self.actions_button.setMenu(self.actions_menu)
         self.delete_button = self._button(
             "Delete…", "Delete the indicator with its figures", self.delete, buttons
         )
@@ -450,11 +461,28 @@ class IndicatorsView(QWidget):
         writable = not self.ctx.db.readonly
         self.edit_button.setEnabled(writable and row is not None)
         self.values_button.setEnabled(row is not None)
+        self.actions_button.setEnabled(row is not None and bool(row.actions))
         self.delete_button.setEnabled(writable and row is not None)
         for button in (self.add_button, self.import_button):
             button.setEnabled(writable)
 
     # ------------------------------------------------------------------ actions
+    def _fill_actions_menu(self) -> None:
+        """The selected indicator's linked actions; choosing one opens it in Action plans."""
+        self.actions_menu.clear()
+        row = self.selected()
+        if row is None:
+            return
+        with self.ctx.db.session() as s:
+            links = svc.linked_actions(s, row.id)
+        for link in links:
+            action = self.actions_menu.addAction(f"{link.plan_title}: {link.label}")
+            action.triggered.connect(
+                lambda _c=False, a=link.action_id: self.ctx.open_view("plans", action_id=a)
+            )
+        if not links:
+            self.actions_menu.addAction("No linked actions").setEnabled(False)
+
     def _run(self, dialog) -> bool:  # noqa: ANN001
         try:
             done = bool(dialog.exec())
