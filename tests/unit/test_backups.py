@@ -141,6 +141,20 @@ def test_rotation_keeps_ten_newest_and_one_a_day_for_thirty_days(tmp_path):
     assert backups.rotate(folder, now=now) == []  # rotating again removes nothing
 
 
+def test_one_a_day_counts_uk_days_in_summer_time(tmp_path):
+    folder = tmp_path / "bst"
+    folder.mkdir()
+    now = datetime(2026, 7, 20, 12, 0, tzinfo=UTC)
+    # 22:30 and 23:30 UTC on 01/07 are 23:30 on 01/07 and 00:30 on 02/07 in the UK.
+    late = fake_backup(folder, datetime(2026, 7, 1, 22, 30, tzinfo=UTC))
+    after_midnight = fake_backup(folder, datetime(2026, 7, 1, 23, 30, tzinfo=UTC))
+    recent = [fake_backup(folder, now - timedelta(minutes=m)) for m in range(1, 11)]
+    backups.rotate(folder, now=now)
+    kept = set(folder.iterdir())
+    assert set(recent) <= kept
+    assert late in kept and after_midnight in kept  # two UK days: one each
+
+
 def test_take_backup_rotates(db):
     for _ in range(13):
         backups.take_backup(db.path)

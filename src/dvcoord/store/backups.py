@@ -137,14 +137,25 @@ def _scan(folder: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.taken_at, reverse=True)
 
 
+def _uk_day(moment: datetime) -> str:
+    """The UK calendar day of a UTC moment (UTC itself if the zone data is missing)."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return moment.astimezone(ZoneInfo("Europe/London")).date().isoformat()
+    except ZoneInfoNotFoundError:
+        return moment.date().isoformat()
+
+
 def rotate(folder: Path, *, now: datetime | None = None) -> list[Path]:
-    """Delete backups beyond the ten newest and one a day for thirty days."""
+    """Delete backups beyond the ten newest and one a day for thirty days (UK days:
+    a backup at 00:30 in summer time belongs to that day, not the one before)."""
     now = now or datetime.now(UTC)
     backups = _scan(folder)
     keep = {b.path for b in backups[:KEEP_LATEST]}
     seen_days: set[str] = set()
     for b in backups:  # newest first: the first seen of a day is that day's newest
-        day = b.taken_at.date().isoformat()
+        day = _uk_day(b.taken_at)
         if now - b.taken_at <= timedelta(days=KEEP_DAILY_DAYS) and day not in seen_days:
             keep.add(b.path)
             seen_days.add(day)
