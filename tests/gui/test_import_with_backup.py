@@ -36,3 +36,41 @@ def test_a_failing_import_writes_nothing(gui_app, db, dialogs):
         import_with_backup(None, db, "Importing", "Importing rows", apply)
     assert _count(db) == 0
     assert "not a real date" in dialogs.last().text
+
+
+@pytest.mark.parametrize(
+    ("view_key", "method", "module", "reader"),
+    [
+        ("alarms", "import_stock", "dvcoord.gui.alarms_dialogs", "read_sheet_in_worker"),
+        ("training", "import_file", "dvcoord.gui.training_dialogs", "read_file_in_worker"),
+        ("indicators", "import_values", "dvcoord.gui.indicators_dialogs", "read_values_in_worker"),
+    ],
+)
+def test_each_area_asks_for_a_file_reads_it_then_previews(
+    window, dialogs, tmp_path, monkeypatch, view_key, method, module, reader
+):
+    import importlib
+
+    dlg = importlib.import_module(module)
+    view = window.show_view(view_key)
+    read, shown = [], []
+    monkeypatch.setattr(dlg, reader, lambda parent, path: read.append(path) or "sheet")
+    monkeypatch.setattr(dlg, "ImportDialog", lambda ctx, sheet, parent: ("dialog", sheet))
+    monkeypatch.setattr(view, "_run", lambda dialog: shown.append(dialog) or True)
+
+    assert getattr(view, method)() is False  # the file chooser was cancelled
+    assert read == [] and shown == []
+
+    chosen = tmp_path / "list.csv"
+    chosen.write_text("a,b\n", encoding="utf-8")
+    dialogs.open_files.append(chosen)
+    assert getattr(view, method)() is True
+    assert read == [chosen] and shown == [("dialog", "sheet")]
+
+    def unreadable(parent, path):
+        raise WorkAborted("Reading the spreadsheet")
+
+    monkeypatch.setattr(dlg, reader, unreadable)
+    dialogs.open_files.append(chosen)
+    assert getattr(view, method)() is False  # told why already; no preview
+    assert len(shown) == 1

@@ -27,11 +27,11 @@ from PySide6.QtWidgets import (
 
 from dvcoord.gui import alarms_dialogs as dlg
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.import_preview import choose_and_preview
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.widgets import (
     DataTable,
     FilterBar,
-    choose_open_file,
     choose_save_file,
     confirm,
     inform,
@@ -498,20 +498,13 @@ class AlarmsView(QWidget):
         return True
 
     def import_stock(self) -> bool:
-        path = choose_open_file(
+        dialog = choose_and_preview(
             self,
             "Import alarm stock",
-            file_filter="Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)",
-            purpose="import",
-            settings=self.ctx.settings,
+            dlg.read_sheet_in_worker,
+            lambda sheet: dlg.ImportDialog(self.ctx, sheet, self),
         )
-        if path is None:
-            return False
-        try:
-            sheet = dlg.read_sheet_in_worker(self, path)
-        except WorkAborted:
-            return False
-        return self._run(dlg.ImportDialog(self.ctx, sheet, self))
+        return dialog is not None and self._run(dialog)
 
     def export_stock(self) -> Path | None:
         path = choose_save_file(

@@ -32,7 +32,7 @@ from dvcoord.gui.context import AppContext
 from dvcoord.gui.forms import fill_combo
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.uiload import load_ui
-from dvcoord.gui.widgets import DataTable, show_error
+from dvcoord.gui.widgets import DataTable, choose_open_file, show_error
 from dvcoord.gui.workers import WorkAborted, import_with_backup, run_in_worker
 
 __all__ = ["NOT_IMPORTED", "ImportPreviewDialog", "MappingGroup", "read_in_worker"]
@@ -251,3 +251,28 @@ def read_in_worker(parent: QWidget, read: Callable[[], T]) -> T:
     return run_in_worker(
         parent, "Reading the spreadsheet", lambda _p, _c: read(), cancellable=False
     )
+
+
+SPREADSHEETS = "Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)"
+
+
+def choose_and_preview(
+    view: Any,
+    title: str,
+    read: Callable[[QWidget, Any], T],
+    make_dialog: Callable[[T], QDialog],
+) -> QDialog | None:
+    """The start of every spreadsheet import: ask for the file (titled ``title``), read
+    it off the UI thread with ``read(view, path)`` and return the area's preview dialog,
+    ``make_dialog(what_was_read)``; None when the user cancelled or the file could not
+    be read (they have been told why)."""
+    path = choose_open_file(
+        view, title, file_filter=SPREADSHEETS, purpose="import", settings=view.ctx.settings
+    )
+    if path is None:
+        return None
+    try:
+        data = read(view, path)
+    except WorkAborted:
+        return None
+    return make_dialog(data)

@@ -37,11 +37,11 @@ from dvcoord.errors import DvcoordError
 from dvcoord.gui import indicators_dialogs as dlg
 from dvcoord.gui.bvpi225_form import Bvpi225Form
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.import_preview import choose_and_preview
 from dvcoord.gui.tablemodel import ROW_ROLE, Column, RowTableModel
 from dvcoord.gui.widgets import (
     DataTable,
     FilterBar,
-    choose_open_file,
     choose_save_file,
     confirm,
     inform,
@@ -537,20 +537,13 @@ class IndicatorsView(QWidget):
         return True
 
     def import_values(self) -> bool:
-        path = choose_open_file(
+        dialog = choose_and_preview(
             self,
             "Import indicator values",
-            file_filter="Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)",
-            purpose="import",
-            settings=self.ctx.settings,
+            dlg.read_values_in_worker,
+            lambda sheet: dlg.ImportDialog(self.ctx, sheet, self),
         )
-        if path is None:
-            return False
-        try:
-            sheet = dlg.read_values_in_worker(self, path)
-        except WorkAborted:
-            return False
-        return self._run(dlg.ImportDialog(self.ctx, sheet, self))
+        return dialog is not None and self._run(dialog)
 
     def export(self) -> Path | None:
         path = choose_save_file(

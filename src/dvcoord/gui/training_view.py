@@ -33,12 +33,12 @@ from PySide6.QtWidgets import (
 from dvcoord.errors import DvcoordError
 from dvcoord.gui import training_dialogs as dlg
 from dvcoord.gui.context import AppContext
+from dvcoord.gui.import_preview import choose_and_preview
 from dvcoord.gui.tablemodel import Column, RowTableModel
 from dvcoord.gui.training_matrix import MatrixPanel
 from dvcoord.gui.widgets import (
     DataTable,
     FilterBar,
-    choose_open_file,
     choose_save_file,
     inform,
     show_error,
@@ -721,20 +721,13 @@ class TrainingView(QWidget):
         return self._run(dlg.SettingsDialog(self.ctx, self))
 
     def import_file(self) -> bool:
-        path = choose_open_file(
+        dialog = choose_and_preview(
             self,
             "Import trainees and attendance",
-            file_filter="Spreadsheets (*.xlsx *.xlsm *.csv);;All files (*)",
-            purpose="import",
-            settings=self.ctx.settings,
+            dlg.read_file_in_worker,
+            lambda sheets: dlg.ImportDialog(self.ctx, sheets, self),
         )
-        if path is None:
-            return False
-        try:
-            sheets = dlg.read_file_in_worker(self, path)
-        except WorkAborted:
-            return False
-        return self._run(dlg.ImportDialog(self.ctx, sheets, self))
+        return dialog is not None and self._run(dialog)
 
     def export_file(self) -> Path | None:
         path = choose_save_file(
